@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by ./run-tests.sh and ./vpci-rig: Debian packages,
+# the patched QEMU 10.0 build (cached outside the clone), the guest kernels
+# and the meson build directory.  Prints one line per stage with its seconds.
+#
+# Exit status: 0 ready, 125 something could not be set up (the bisect
+# "cannot test" code: a patch that does not apply, a failed build...).
+#
+# Environment:
+#   VPCI_RIG_CACHE   where QEMU builds and downloaded packages are kept
+#                    (default ${XDG_CACHE_HOME:-$HOME/.cache}/vpci-rig)
+#   VPCI_RIG_QUIET=1 no progress lines
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+cache="${VPCI_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpci-rig}"
+mkdir -p "$build" "$cache"
+log="$build/setup.log"
+: >"$log"
+
+say() { [ "${VPCI_RIG_QUIET:-0}" = 1 ] || printf '%s\n' "$*" >&2; }
+die() { printf 'setup: %s (log: %s)\n' "$*" "$log" >&2; exit 125; }
+
+# stage NAME FUNCTION: run one stage, print its duration.
+stage() {
+	local name=$1 t0=$SECONDS
+	shift
+	"$@" || die "stage '$name' failed"
+	say "setup: $name ... done ($((SECONDS - t0)) s)"
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ---------------------------------------------------------------- apt
+# Binary packages come from bookworm (+ backports for meson and pycotap);
+# trixie is a *source-only* line for QEMU 10.0.  Never a trixie "deb" line.
+apt_list=/etc/apt/sources.list.d/vpci-rig.sources
+base_pkgs=(libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev ninja-build
+	flex bison python3-venv libjson-glib-dev pkg-config gcc make
+	seabios qemu-system-data ipxe-qemu busybox-static dpkg-dev cpio xz-utils
+	gdb)
+bpo_pkgs=(meson python3-pycotap)
+
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || printf '%s\n' "$p"
+	done
+}
+
+apt_sources() {
+	[ -f "$apt_list" ] && return 0
+	as_root tee "$apt_list" >/dev/null <<'EOF'
+# Added by vpci-rig build-aux/setup.sh.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+# Source only: QEMU 10.0's source package.  Never add trixie as "deb".
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+	as_root apt-get update -q >>"$log" 2>&1
+}
+
+apt_install() {
+	local want=("$@") miss
+	miss=$(missing_pkgs "${want[@]}")
+	[ -z "$miss" ] && return 0
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q $miss >>"$log" 2>&1
+}
+
+stage_apt() {
+	apt_sources
+	local miss
+	miss=$(missing_pkgs "${bpo_pkgs[@]}")
+	if [ -n "$miss" ]; then
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q \
+			-t bookworm-backports $miss >>"$log" 2>&1 || return 1
+	fi
+	apt_install "${base_pkgs[@]}"
+}
+
+# ---------------------------------------------------------------- kernels
+# Flavours: "6.1" is bookworm's default kernel, "6.12" bookworm-backports'.
+# The ABI is resolved from the metapackage each time, never hard-coded.
+kernel_abi() { # flavour -> e.g. 6.1.0-56-amd64
+	local target=()
+	[ "$1" = 6.12 ] && target=(-t bookworm-backports)
+	apt-cache "${target[@]}" depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n1
+}
+
+# Pull the uncompressed vmlinux (an ELF with a PVH note) out of a bzImage:
+# booting it directly saves the ~2 s XZ decompression costs under TCG.
+extract_vmlinux() {
+	local bz=$1 out=$2 off
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -n1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	tail -c +"$((off + 1))" "$bz" | xz -dc --single-stream >"$out.tmp" 2>>"$log" || true
+	head -c 4 "$out.tmp" | grep -q 'ELF' || return 1
+	mv "$out.tmp" "$out"
+}
+
+stage_kernel() {
+	local flavour=$1 abi dir deb
+	abi=$(kernel_abi "$flavour")
+	[ -n "$abi" ] || { echo "cannot resolve the $flavour kernel ABI" >>"$log"; return 1; }
+	dir="$build/kernel/$flavour"
+	if [ ! -f "$dir/.ready-$abi" ]; then
+		mkdir -p "$cache/debs"
+		deb=$(ls "$cache"/debs/linux-image-"$abi"-unsigned_*.deb 2>/dev/null | head -n1 || true)
+		if [ -z "$deb" ]; then
+			(cd "$cache/debs" && apt-get download -q "linux-image-$abi-unsigned") >>"$log" 2>&1 || return 1
+			deb=$(ls "$cache"/debs/linux-image-"$abi"-unsigned_*.deb | head -n1)
+		fi
+		rm -rf "$dir" && mkdir -p "$dir"
+		dpkg-deb -x "$deb" "$dir/root" || return 1
+		ln -sf "root/boot/vmlinuz-$abi" "$dir/bzImage"
+		ln -sf "root/lib/modules/$abi" "$dir/modules"
+		extract_vmlinux "$dir/root/boot/vmlinuz-$abi" "$dir/vmlinux" || return 1
+		echo "$abi" >"$dir/release"
+		touch "$dir/.ready-$abi"
+	fi
+	apt_install "linux-headers-$abi" || return 1
+	[ -d "/usr/src/linux-headers-$abi" ] || return 1
+}
+
+# ---------------------------------------------------------------- QEMU
+qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
+	--without-default-devices --with-devices-x86_64=vpci-rig
+	--enable-tcg --enable-fdt=system --disable-docs --disable-werror
+	--python=/usr/bin/python3 --disable-install-blobs)
+
+qemu_version() {
+	apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: \(.*:10\.0\..*\)$/\1/p' |
+		sort -V | tail -n1
+}
+
+# The cache key covers what forces a full rebuild; our device sources are
+# synced into the tree on every build and rebuild incrementally.
+qemu_key() {
+	{
+		echo "$1"
+		printf '%s\n' "${qemu_configure_args[@]}"
+		cat "$top"/qemu-hw/patches/*.patch "$top/qemu-hw/vpci-rig-devices.mak"
+	} | sha256sum | cut -c1-16
+}
+
+# Mirror qemu-hw/hw/ into the tree, touching only files whose content changed.
+sync_tree() {
+	local from=$1 to=$2 f
+	[ -d "$from" ] || return 0
+	mkdir -p "$to"
+	for f in "$from"/*; do
+		[ -f "$f" ] || continue
+		cmp -s "$f" "$to/${f##*/}" || cp "$f" "$to/${f##*/}"
+	done
+}
+
+stage_qemu() {
+	local ver key dir p dsc
+	ver=$(qemu_version)
+	[ -n "$ver" ] || { echo "no QEMU 10.0 source in apt (deb-src trixie missing?)" >>"$log"; return 1; }
+	key=$(qemu_key "$ver")
+	dir="$cache/qemu-$key"
+	if [ ! -f "$dir/.configured" ]; then
+		mkdir -p "$cache/src"
+		dsc=$(ls "$cache"/src/qemu_"${ver#*:}".dsc 2>/dev/null || true)
+		if [ -z "$dsc" ]; then
+			(cd "$cache/src" && apt-get source -q --download-only "qemu=$ver") >>"$log" 2>&1 || return 1
+			dsc="$cache/src/qemu_${ver#*:}.dsc"
+		fi
+		rm -rf "$dir" && mkdir -p "$dir"
+		dpkg-source -x "$dsc" "$dir/src" >>"$log" 2>&1 || return 1
+		for p in "$top"/qemu-hw/patches/*.patch; do
+			echo "applying ${p##*/}" >>"$log"
+			patch -d "$dir/src" -p1 --forward --batch <"$p" >>"$log" 2>&1 || {
+				echo "patch ${p##*/} does not apply" >>"$log"; return 1; }
+		done
+		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
+		sync_tree "$top/qemu-hw/hw" "$dir/src/hw/vpci-rig"
+		sync_tree "$top/qemu-hw/tests" "$dir/src/tests/qtest/vpci-rig"
+		mkdir -p "$dir/build"
+		(cd "$dir/build" && ../src/configure "${qemu_configure_args[@]}") >>"$log" 2>&1 || return 1
+		touch "$dir/.configured"
+	fi
+	sync_tree "$top/qemu-hw/hw" "$dir/src/hw/vpci-rig"
+	sync_tree "$top/qemu-hw/tests" "$dir/src/tests/qtest/vpci-rig"
+	ninja -C "$dir/build" qemu-system-x86_64 >>"$log" 2>&1 || return 1
+	ln -sfn "$dir" "$build/qemu"
+}
+
+# ---------------------------------------------------------------- config
+write_rig_ini() {
+	local f k
+	{
+		echo "# Written by build-aux/setup.sh; read by the harness."
+		echo "[qemu]"
+		echo "binary=$build/qemu/build/qemu-system-x86_64"
+		echo "firmware-dirs=/usr/share/seabios;/usr/share/qemu"
+		echo "qboot=/usr/share/qemu/qboot.rom"
+		for f in 6.1 6.12; do
+			k="$build/kernel/$f"
+			[ -f "$k/release" ] || continue
+			echo "[kernel $f]"
+			echo "release=$(cat "$k/release")"
+			echo "vmlinux=$k/vmlinux"
+			echo "bzimage=$k/bzImage"
+			echo "modules=$k/modules"
+			echo "headers=/usr/src/linux-headers-$(cat "$k/release")"
+			echo "initramfs=$build/meson/images/initramfs-$f.cpio.gz"
+		done
+	} >"$build/rig.ini.tmp"
+	mv "$build/rig.ini.tmp" "$build/rig.ini"
+}
+
+stage_meson() {
+	local kdir61
+	kdir61="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
+	if [ -f "$build/meson/build.ninja" ]; then
+		meson configure "$build/meson" -Dkernel_6_1="$kdir61" \
+			-Dqemu_build="$build/qemu/build" >>"$log" 2>&1
+	else
+		meson setup "$build/meson" "$top" -Dkernel_6_1="$kdir61" \
+			-Dqemu_build="$build/qemu/build" >>"$log" 2>&1
+	fi
+}
+
+stage apt stage_apt
+stage "kernel 6.1" stage_kernel 6.1
+stage qemu stage_qemu
+write_rig_ini
+stage meson stage_meson
