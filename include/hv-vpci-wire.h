@@ -337,6 +337,25 @@ struct hv_vpci_ejection_complete {	/* 12 B */
 	__u32 status;
 } __packed;
 
+/*
+ * Transport extension, outside Hyper-V's message space: the stand-in for
+ * the HVCALL_RETARGET_INTERRUPT (0x7e) hypercall, which TCG cannot take.
+ * Sent on the ring, completion requested, answered with a plain
+ * hv_vpci_response.  Targets are VP indexes (= QEMU cpu-index = Linux CPU
+ * number on this machine model), as in the hypercall.
+ */
+#define HV_VPCI_X_RETARGET_INTERRUPT	0x56500001
+
+struct hv_vpci_x_retarget_interrupt {	/* 32 B */
+	__u32 type;
+	__u32 wslot;
+	__u32 address;		/* low 32 bits of the host address from create */
+	__u32 data;		/* data from create */
+	__u32 vector;		/* the real IDT vector */
+	__u32 flags;		/* reserved, 0 */
+	__u64 vp_mask;		/* one bit per VP index */
+} __packed;
+
 /* ------------------------------------------------------------------ */
 /* 3. Config window                                                    */
 /* ------------------------------------------------------------------ */
