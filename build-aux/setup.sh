@@ -156,15 +156,23 @@ qemu_key() {
 	} | sha256sum | cut -c1-16
 }
 
-# Mirror qemu-hw/hw/ into the tree, touching only files whose content changed.
+# Mirror our files into QEMU's tree, touching only files whose content
+# changed, so ninja rebuilds just what we edited.  $3: glob (default *).
 sync_tree() {
-	local from=$1 to=$2 f
+	local from=$1 to=$2 glob=${3:-*} f
 	[ -d "$from" ] || return 0
 	mkdir -p "$to"
-	for f in "$from"/*; do
+	for f in "$from"/$glob; do
 		[ -f "$f" ] || continue
 		cmp -s "$f" "$to/${f##*/}" || cp "$f" "$to/${f##*/}"
 	done
+}
+
+# Our device sources, the shared wire headers and our qtests.
+sync_qemu_tree() {
+	sync_tree "$top/qemu-hw/hw" "$1/hw/vpci-rig"
+	sync_tree "$top/include" "$1/hw/vpci-rig" '*.h'
+	sync_tree "$top/qemu-hw/tests" "$1/tests/qtest/vpci-rig"
 }
 
 stage_qemu() {
@@ -188,14 +196,12 @@ stage_qemu() {
 				echo "patch ${p##*/} does not apply" >>"$log"; return 1; }
 		done
 		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
-		sync_tree "$top/qemu-hw/hw" "$dir/src/hw/vpci-rig"
-		sync_tree "$top/qemu-hw/tests" "$dir/src/tests/qtest/vpci-rig"
+		sync_qemu_tree "$dir/src"
 		mkdir -p "$dir/build"
 		(cd "$dir/build" && ../src/configure "${qemu_configure_args[@]}") >>"$log" 2>&1 || return 1
 		touch "$dir/.configured"
 	fi
-	sync_tree "$top/qemu-hw/hw" "$dir/src/hw/vpci-rig"
-	sync_tree "$top/qemu-hw/tests" "$dir/src/tests/qtest/vpci-rig"
+	sync_qemu_tree "$dir/src"
 	ninja -C "$dir/build" qemu-system-x86_64 >>"$log" 2>&1 || return 1
 	ln -sfn "$dir" "$build/qemu"
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Set up (idempotent), build and run the whole suite through `meson test`.
+# What CI runs (.ci/run) and what `git bisect run` runs.
+#
+#   ./run-tests.sh [--quick] [--bisect] [--junit FILE] [-k PATTERN]
+#
+# Last line: "N passed, N failed".  Exit 0 only if every test passed.
+# --bisect: run the barrier-relevant subset; exit 0 good, 1 bad (the rig
+# caught a bug), 125 this commit cannot be tested (set-up or build failed).
+set -uo pipefail
+top=$(cd "$(dirname "$0")" && pwd)
+export VPCI_RIG_TOP="$top"
+
+usage() { echo "usage: $0 [--quick] [--bisect] [--junit FILE] [-k PATTERN]" >&2; exit 2; }
+
+quick=0 bisect=0 junit="" pattern=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--bisect) bisect=1 ;;
+	--junit) [ $# -ge 2 ] || usage; junit=$2; shift ;;
+	--junit=*) junit=${1#--junit=} ;;
+	-k) [ $# -ge 2 ] || usage; pattern=$2; shift ;;
+	-h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run-tests.sh: unknown option '$1'" >&2; usage ;;
+	esac
+	shift
+done
+
+# Cannot-test: in bisect mode that is 125, otherwise a plain failure.
+cannot_test() {
+	echo "run-tests.sh: $*" >&2
+	echo "0 passed, 1 failed"
+	[ $bisect = 1 ] && exit 125
+	exit 1
+}
+
+t0=$SECONDS
+"$top/build-aux/setup.sh" || cannot_test "set-up failed (see build/setup.log)"
+echo "build: meson compile ..." >&2
+meson compile -C "$top/build/meson" >"$top/build/build.log" 2>&1 ||
+	cannot_test "build failed (see build/build.log)"
+echo "build: done ($((SECONDS - t0)) s since start)" >&2
+
+args=(--no-rebuild --print-errorlogs -C "$top/build/meson")
+if [ $bisect = 1 ]; then
+	args+=(--suite bisect)
+elif [ $quick = 1 ]; then
+	args+=(--suite quick)
+fi
+# meson's -k-like filter: test names are given as positional arguments.
+names=()
+if [ -n "$pattern" ]; then
+	mapfile -t names < <(meson test -C "$top/build/meson" --list 2>/dev/null |
+		sed 's/^[^ ]* \/ //' | grep -E -- "$pattern")
+	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '$pattern'" >&2; echo "0 passed, 0 failed"; exit 1; }
+fi
+
+meson test "${args[@]}" "${names[@]}"
+status=$?
+
+# Count from meson's JSON test log (one object per test).
+testlog="$top/build/meson/meson-logs/testlog.json"
+passed=$(grep -c '"result": "OK"' "$testlog" 2>/dev/null || true)
+failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$testlog" 2>/dev/null || true)
+[ -n "$junit" ] && cp "$top/build/meson/meson-logs/testlog.junit.xml" "$junit"
+echo "tests: $((SECONDS - t0)) s in all" >&2
+echo "${passed:-0} passed, ${failed:-0} failed"
+if [ $status -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then
+	exit 1
+fi
+exit 0
