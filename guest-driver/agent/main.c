@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vpci-agent: /init of the vpci-rig guest.
+ *
+ * Mounts the pseudo file systems, reads vpci.* keys from /proc/cmdline,
+ * loads the modules listed in /lib/modules/vpci/order, runs one scenario
+ * (scenarios.c) reporting TAP 13 on /dev/ttyS1, and powers the machine off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define MODULE_DIR   "/lib/modules/vpci"
+#define MODULE_ORDER MODULE_DIR "/order"
+#define TAP_TTY      "/dev/ttyS1"
+#define FAULT_DIR    "/sys/kernel/debug/vpci_fault"
+
+void machine_stop(int cmd)
+{
+	tap_flush();
+	sync();
+	reboot(cmd);
+	con_log("reboot(%#x) failed: %s", (unsigned int)cmd, strerror(errno));
+	block_forever();
+}
+
+void power_off(void)
+{
+	machine_stop(RB_POWER_OFF);
+}
+
+void block_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+int trigger_fault(const char *file, const char *what, int cpu, const char *value)
+{
+	char path[128];
+	int err;
+
+	if (cpu >= 0)
+		tap_diag("triggering %s on cpu %d", what, cpu);
+	else
+		tap_diag("triggering %s on all cpus", what);
+	tap_flush();
+	sync();
+	snprintf(path, sizeof(path), FAULT_DIR "/%s", file);
+	err = write_file(path, value);
+	if (err)
+		tap_bail("write %s to %s: %s", value, path, strerror(-err));
+	return err;
+}
+
+/* busybox halt/poweroff/reboot (without -f) signal PID 1. */
+static void on_signal(int sig)
+{
+	sync();
+	reboot(sig == SIGTERM ? RB_AUTOBOOT :
+	       sig == SIGUSR1 ? RB_HALT_SYSTEM : RB_POWER_OFF);
+}
+
+static void do_mount(const char *src, const char *dst, const char *type,
+		     unsigned long flags)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, NULL) && errno != EBUSY)
+		con_log("mount %s on %s: %s", type, dst, strerror(errno));
+}
+
+static void setup_console(void)
+{
+	int fd;
+
+	/* The kernel opened /dev/console as fds 0-2 if it existed in the image. */
+	if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+		return;
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	for (int i = 0; i <= 2; i++)
+		if (fd != i)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static void parse_cmdline(struct agent *a)
+{
+	static char buf[4096];
+	char *save = NULL;
+
+	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return;
+	for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (!strncmp(w, "vpci.scenario=", 14))
+			a->scenario = w + 14;
+		else if (!strncmp(w, "vpci.smp=", 9))
+			a->smp = atoi(w + 9);
+		else if (!strncmp(w, "vpci.cpu=", 9))
+			a->cpu = atoi(w + 9);
+		else if (!strncmp(w, "vpci.seed=", 10))
+			a->seed = strtoul(w + 10, NULL, 0);
+	}
+}
+
+/*
+ * Load every module named in the order file; one diagnostic per module.
+ * Returns the number of failures (a module already present counts as loaded).
+ */
+static void load_modules(struct agent *a)
+{
+	static char list[4096];
+	char *save = NULL;
+	int n;
+
+	n = read_file(MODULE_ORDER, list, sizeof(list));
+	if (n < 0) {
+		tap_diag("no module list %s: %s", MODULE_ORDER, strerror(-n));
+		return;
+	}
+	for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		char path[512];
+		double t0 = uptime_s();
+		int fd, err = 0;
+
+		name += strspn(name, " \t");
+		if (!*name || *name == '#')
+			continue;
+		snprintf(path, sizeof(path), MODULE_DIR "/%s", name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno;
+		} else {
+			if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+				err = errno;
+			close(fd);
+		}
+		if (err) {
+			a->modules_failed++;
+			tap_diag("load %s: FAILED: %s", name, strerror(err));
+		} else {
+			a->modules_loaded++;
+			tap_diag("load %s: ok (%.0f ms)", name, (uptime_s() - t0) * 1e3);
+		}
+	}
+}
+
+static void list_scenarios(void)
+{
+	for (size_t i = 0; i < n_scenarios; i++)
+		printf("%-16s %s\n", scenarios[i].name, scenarios[i].description);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = { .scenario = "boot", .smp = -1, .cpu = 0 };
+	const struct scenario *s;
+	struct utsname uts;
+
+	if (argc > 1 && !strcmp(argv[1], "--list")) {
+		list_scenarios();
+		return 0;
+	}
+	if (getpid() != 1) {
+		fprintf(stderr, "usage: %s --list\n"
+			"(anything else only as /init of the vpci-rig guest: it mounts "
+			"file systems and powers the machine off)\n", argv[0]);
+		return 2;
+	}
+
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	signal(SIGTERM, on_signal);
+
+	do_mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+	setup_console();
+	do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	do_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	do_mount("debugfs", "/sys/kernel/debug", "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	setenv("PATH", "/bin:/sbin", 1);
+
+	parse_cmdline(&a);
+	tap_open(TAP_TTY);
+	uname(&uts);
+	tap_diag("vpci-agent: kernel %s, scenario %s, smp %d, cpu %d, seed %lu, uptime %.3f s",
+		 uts.release, a.scenario, a.smp, a.cpu, a.seed, uptime_s());
+
+	s = scenario_find(a.scenario);
+	if (!s) {
+		tap_plan(1);
+		tap_ok(false, "unknown scenario \"%s\" (try vpci-agent --list)", a.scenario);
+		power_off();
+	}
+
+	if (s->tests >= 0)
+		tap_plan(1 + s->tests);
+	load_modules(&a);
+	tap_ok(a.modules_failed == 0, "modules loaded (%d ok, %d failed)",
+	       a.modules_loaded, a.modules_failed);
+
+	s->run(&a);
+
+	if (s->tests < 0)
+		tap_plan(tap_count());
+	else if (tap_count() != 1 + s->tests)
+		tap_diag("scenario %s planned %d tests, ran %d", s->name,
+			 1 + s->tests, tap_count());
+	tap_diag("done: %d tests, %d failed, uptime %.3f s", tap_count(),
+		 tap_failures(), uptime_s());
+	power_off();
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Build one out-of-tree module with Kbuild, from meson.
+#   kbuild-module.sh KBUILD_TREE SRC_DIR INCLUDE_DIR WORK_DIR OUTPUT.ko SOURCE...
+# Kbuild wants objects beside the sources, so the sources are copied into
+# WORK_DIR (only when changed, keeping mtimes, so make stays incremental).
+# Any compiler warning (W=1) fails the build.
+set -eu
+kbuild=$1 src=$2 inc=$3 work=$4 out=$5
+shift 5
+mkdir -p "$work"
+for f in "$@"; do
+	mkdir -p "$work/$(dirname "$f")"
+	cmp -s "$src/$f" "$work/$f" || cp -p "$src/$f" "$work/$f"
+done
+log=$work/build.log
+if ! make -s -C "$kbuild" M="$work" W=1 VPCI_INCLUDE="$inc" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "kbuild-module.sh: Kbuild failed for $work" >&2
+	exit 1
+fi
+if grep -q 'warning:' "$log"; then
+	cat "$log" >&2
+	echo "kbuild-module.sh: warnings are errors for $(basename "$out")" >&2
+	exit 1
+fi
+cp -p "$work/$(basename "$out")" "$out"

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Assemble the guest initramfs (uncompressed newc cpio: no decompression
+# under TCG).
+#   build-initramfs.sh OUTPUT AGENT BUSYBOX KMOD_DIR [--kmod REL]... [MODULE.ko]...
+# --kmod REL: an in-tree module, REL relative to KMOD_DIR (lib/modules/<rel>);
+# MODULE.ko: one of ours.  All go to /lib/modules/vpci, stripped of debug
+# info, and are listed in /lib/modules/vpci/order in the order given (in-tree
+# first).  /dev/console is a real node so the kernel can open it before
+# /init runs; /init mounts devtmpfs over /dev for everything else.
+set -eu
+here=$(dirname "$0")
+out=$1 agent=$2 busybox=$3 kmoddir=$4
+shift 4
+stage=$out.d
+rm -rf "$stage"
+mkdir -p "$stage/modules"
+list=$stage/listing
+order=$stage/modules/order
+: >"$order"
+
+add_module() {
+	base=$(basename "$1")
+	objcopy --strip-debug "$1" "$stage/modules/$base"
+	echo "$base" >>"$order"
+	echo "file /lib/modules/vpci/$base $stage/modules/$base 0644" >>"$list"
+}
+
+objcopy --strip-debug "$agent" "$stage/init"
+{
+	for d in /bin /sbin /dev /proc /sys /tmp /lib /lib/modules /lib/modules/vpci /root /etc; do
+		echo "dir $d 0755"
+	done
+	echo "nod /dev/console 0600 c 5 1"
+	echo "nod /dev/null 0666 c 1 3"
+	echo "file /init $stage/init 0755"
+	echo "file /bin/busybox $busybox 0755"
+	for a in sh ash cat cp dd dmesg echo env free grep head hexdump devmem insmod \
+		kill less ln ls lsmod mkdir mknod modinfo more mount mv poweroff ps \
+		reboot rm rmmod sed setsid sleep stat stty sync tail taskset tee test \
+		top uname umount vi watch wc xxd halt cttyhack; do
+		echo "slink /bin/$a busybox 0777"
+	done
+} >"$list"
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kmod) add_module "$kmoddir/$2"; shift 2 ;;
+	*) add_module "$1"; shift ;;
+	esac
+done
+echo "file /lib/modules/vpci/order $order 0644" >>"$list"
+
+python3 "$here/mkcpio.py" "$list" "$out"
