@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * boot.c - options, run directory, QEMU argv, session, verdict, report.
+ */
+#include "boot.h"
+#include "config.h"
+#include "qemu-cmd.h"
+#include "report.h"
+#include "rig-command.h"
+#include "scenarios.h"
+#include "session.h"
+#include "symbols.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+void
+rig_boot_options_init (RigBootOptions *opts)
+{
+	memset (opts, 0, sizeof *opts);
+	opts->scenario = g_strdup (RIG_DEFAULT_SCENARIO);
+	opts->smp = RIG_DEFAULT_SMP;
+	opts->cpu = 0;
+	opts->seed = g_random_int ();
+	opts->timeout = RIG_DEFAULT_TIMEOUT;
+	opts->kernel = g_strdup (RIG_DEFAULT_KERNEL);
+	opts->console = RIG_CONSOLE_FILE;
+}
+
+void
+rig_boot_options_clear (RigBootOptions *opts)
+{
+	g_clear_pointer (&opts->scenario, g_free);
+	g_clear_pointer (&opts->kernel, g_free);
+	g_clear_pointer (&opts->keep, g_free);
+	g_clear_pointer (&opts->config, g_free);
+}
+
+gboolean
+rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *summary,
+                        const char *description, int argc, char **argv, GError **error)
+{
+	g_autofree char *smp = NULL, *cpu = NULL, *seed = NULL, *timeout = NULL;
+	g_autofree char *kernel = NULL, *keep = NULL, *config = NULL;
+	guint64 n;
+	GOptionEntry entries[] = {
+		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp,
+		  "Number of vCPUs (QEMU -smp N, guest vpci.smp=N; default 4)", "N" },
+		{ "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu,
+		  "vCPU a scenario targets (vpci.cpu=N; default 0)", "N" },
+		{ "seed", 0, 0, G_OPTION_ARG_STRING, &seed,
+		  "Seed for the guest's randomness (vpci.seed=N; default: random, printed)", "N" },
+		{ "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+		  "Seconds before the run counts as a hang (default 120; 0 = none)", "S" },
+		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel,
+		  "Guest kernel: a [kernel NAME] of rig.ini or an image path (QEMU -kernel; default 6.1)",
+		  "6.1|PATH" },
+		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep,
+		  "Run directory (default build/runs/<time>-<scenario>-<pid>)", "DIR" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+		  "rig.ini to read (default $VPCI_RIG_TOP/build/rig.ini)", "FILE" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
+		  "Print one JSON object (docs/json.md) instead of text", NULL },
+		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opts->dry_run,
+		  "Print the QEMU command line and stop", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) context =
+		rig_option_context_new (command, "[SCENARIO]", summary, description);
+
+	g_option_context_add_main_entries (context, entries, NULL);
+	if (!rig_option_context_parse (context, &argc, &argv, error))
+		return FALSE;
+
+	if (argc > 2) {
+		rig_usage_error (error, "too many arguments: '%s'", argv[2]);
+		return FALSE;
+	}
+	if (argc == 2) {
+		if (!rig_scenario_lookup (argv[1])) {
+			rig_usage_error (error, "unknown scenario '%s' (see 'vpci-rig list')", argv[1]);
+			return FALSE;
+		}
+		g_free (opts->scenario);
+		opts->scenario = g_strdup (argv[1]);
+	}
+	if (smp) {
+		if (!rig_parse_uint ("--smp", smp, 1, RIG_MAX_SMP, &n, error))
+			return FALSE;
+		opts->smp = n;
+	}
+	if (cpu) {
+		if (!rig_parse_uint ("--cpu", cpu, 0, RIG_MAX_SMP - 1, &n, error))
+			return FALSE;
+		opts->cpu = n;
+	}
+	if (opts->cpu >= opts->smp) {
+		rig_usage_error (error, "--cpu %u is not below --smp %u", opts->cpu, opts->smp);
+		return FALSE;
+	}
+	if (seed && !rig_parse_uint ("--seed", seed, 0, G_MAXINT64, &opts->seed, error))
+		return FALSE;
+	if (timeout) {
+		if (!rig_parse_uint ("--timeout", timeout, 0, 24 * 3600, &n, error))
+			return FALSE;
+		opts->timeout = n;
+	}
+	if (kernel) {
+		g_free (opts->kernel);
+		opts->kernel = g_steal_pointer (&kernel);
+	}
+	if (keep) {
+		g_free (opts->keep);
+		opts->keep = g_steal_pointer (&keep);
+	}
+	if (config) {
+		g_free (opts->config);
+		opts->config = g_steal_pointer (&config);
+	}
+	return TRUE;
+}
+
+static char *
+make_run_dir (const RigBootOptions *opts, GError **error)
+{
+	g_autofree char *dir = NULL;
+
+	if (opts->keep) {
+		dir = g_canonicalize_filename (opts->keep, NULL);
+	} else {
+		g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+		g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+		g_autofree char *name = g_strdup_printf ("%s-%s-%d", stamp, opts->scenario, (int) getpid ());
+
+		dir = g_build_filename (rig_top_dir (), "build", "runs", name, NULL);
+	}
+	if (g_mkdir_with_parents (dir, 0755) < 0) {
+		int saved = errno;
+
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create run directory %s: %s",
+		             dir, g_strerror (saved));
+		return NULL;
+	}
+	return g_steal_pointer (&dir);
+}
+
+static gboolean
+check_file (const char *what, const char *path, GFileTest test, GError **error)
+{
+	if (g_file_test (path, test))
+		return TRUE;
+	g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s %s does not exist%s", what, path,
+	             test == G_FILE_TEST_IS_EXECUTABLE ? " or is not executable" : "");
+	return FALSE;
+}
+
+/* The first lines of QEMU's stderr, to explain an error verdict. */
+static void
+print_qemu_stderr (const char *run_dir)
+{
+	g_autofree char *path = g_build_filename (run_dir, "qemu-stderr.log", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents (path, &text, NULL, NULL) || !*text)
+		return;
+	lines = g_strsplit (text, "\n", 11);
+	g_printerr ("QEMU said (%s):\n", path);
+	for (guint i = 0; lines[i] && i < 10; i++)
+		if (*lines[i])
+			g_printerr ("  %s\n", lines[i]);
+}
+
+static void
+read_log (const char *dir, const char *name, char **out)
+{
+	g_autofree char *path = g_build_filename (dir, name, NULL);
+
+	g_free (*out);
+	*out = NULL;
+	if (!g_file_get_contents (path, out, NULL, NULL))
+		*out = g_strdup ("");
+}
+
+gboolean
+rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *cancellable,
+          GError **error)
+{
+	g_autofree char *config_path = opts->config ? g_strdup (opts->config) : rig_config_default_path ();
+	g_autoptr(RigConfig) config = NULL;
+	g_autoptr(RigKernel) kernel = NULL;
+	g_autofree char *run_dir = NULL;
+	g_autofree char *cmdline = NULL;
+	g_autofree char *cmdline_path = NULL;
+	g_autofree char *cmdline_file = NULL;
+	g_autofree char *symbol = NULL;
+	g_autoptr(RigTranscript) t = NULL;
+	g_autoptr(GError) local = NULL;
+	g_auto(GStrv) argv = NULL;
+	RigSessionParams params = { 0 };
+	RigSessionInfo info = { 0 };
+	RigReport report = { 0 };
+	/* with --json, stdout carries the JSON object alone */
+	void (*say) (const char *, ...) = opts->json ? g_printerr : g_print;
+
+	memset (result, 0, sizeof *result);
+	config = rig_config_load (config_path, error);
+	if (!config)
+		return FALSE;
+	kernel = rig_config_get_kernel (config, opts->kernel, error);
+	if (!kernel)
+		return FALSE;
+	run_dir = make_run_dir (opts, error);
+	if (!run_dir)
+		return FALSE;
+
+	argv = rig_qemu_argv (config, kernel, opts, run_dir);
+	cmdline = rig_argv_to_string ((const char *const *) argv);
+	say ("run directory: %s\n", run_dir);
+	say ("%s\n", cmdline);
+	cmdline_path = g_build_filename (run_dir, "cmdline", NULL);
+	cmdline_file = g_strconcat (cmdline, "\n", NULL);
+	if (!g_file_set_contents (cmdline_path, cmdline_file, -1, &local)) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", local->message);
+		return FALSE;
+	}
+	if (opts->dry_run)
+		return TRUE;
+
+	if (!check_file ("QEMU binary", config->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) ||
+	    !check_file ("kernel", kernel->kernel, G_FILE_TEST_IS_REGULAR, error) ||
+	    !check_file ("initramfs", kernel->initramfs, G_FILE_TEST_IS_REGULAR, error))
+		return FALSE;
+
+	t = rig_transcript_new ();
+	params.run_dir = run_dir;
+	params.argv = (const char *const *) argv;
+	params.timeout = opts->timeout;
+	params.console = opts->console;
+	rig_session_run (&params, t, &info, cancellable);
+
+	read_log (run_dir, "tap.log", &t->tap);
+	read_log (run_dir, "console.log", &t->console);
+	if (!rig_transcript_save (t, run_dir, &local)) {
+		g_printerr ("warning: saving the transcript: %s\n", local->message);
+		g_clear_error (&local);
+	}
+
+	rig_classify (t, result);
+	if (result->have_rip)
+		symbol = rig_symbolize (kernel->system_map, result->rip);
+
+	report.opts = opts;
+	report.result = result;
+	report.run_dir = run_dir;
+	report.registers = info.registers;
+	report.rip_symbol = symbol;
+	report.seconds = info.seconds;
+	if (opts->json) {
+		g_autofree char *json = rig_report_to_json (&report);
+		g_print ("%s\n", json);
+	} else if (opts->console == RIG_CONSOLE_FILE) {
+		rig_report_print_text (&report);
+	}
+	rig_session_info_clear (&info);
+
+	if (result->verdict == RIG_VERDICT_ERROR) {
+		print_qemu_stderr (run_dir);
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", result->reason);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * main.c - vpci-rig-harness: the command table and dispatcher.
+ *
+ * The table generates the help; a row with only a name is a help heading.
+ * Hidden rows are runnable but not listed.  main() prints a failed
+ * command's error once ("error: ..." plus "See 'vpci-rig CMD --help'" for
+ * usage errors) and exits with rig-exit.h's status for it.
+ */
+#include "rig-command.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	const char     *name;
+	const char     *summary;
+	RigCommandFunc  handler;
+	gboolean        hidden;
+} RigCommand;
+
+static const RigCommand commands[] = {
+	{ .name = "Boot the guest" },
+	{ .name = "run", .handler = rig_cmd_run,
+	  .summary = "Boot a scenario and print its verdict (the default command)" },
+	{ .name = "shell", .handler = rig_cmd_shell,
+	  .summary = "Boot an interactive guest shell on this terminal" },
+	{ .name = "Inspect" },
+	{ .name = "list", .handler = rig_cmd_list,
+	  .summary = "List scenarios and barrier sites" },
+	{ .name = "classify", .handler = rig_cmd_classify, .hidden = TRUE,
+	  .summary = "Re-classify a saved run directory" },
+	{ .name = "check", .handler = rig_cmd_check, .hidden = TRUE,
+	  .summary = "Run one test of tests/suite.cfg (for meson test)" },
+	{ .name = NULL }
+};
+
+/* The command that a bare option list (vpci-rig --smp 2) runs. */
+#define RIG_DEFAULT_COMMAND "run"
+
+static const char *current_command = "run";
+
+G_DEFINE_QUARK (vpci-rig-error-quark, rig_error)
+
+RigExit
+rig_exit_for_error (const GError *error)
+{
+	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_USAGE)
+		return RIG_EXIT_USAGE;
+	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_FAILED)
+		return RIG_EXIT_FAILURE;
+	return RIG_EXIT_INFRA;
+}
+
+const char *
+rig_current_command (void)
+{
+	return current_command;
+}
+
+void
+rig_usage_error (GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start (ap, fmt);
+	msg = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+	g_set_error_literal (error, RIG_ERROR, RIG_ERROR_USAGE, msg);
+}
+
+gboolean
+rig_parse_uint (const char *what, const char *text, guint64 min, guint64 max,
+                guint64 *out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!g_ascii_string_to_unsigned (text, 10, min, max, out, &local)) {
+		rig_usage_error (error, "%s: '%s' is not a number from %" G_GUINT64_FORMAT
+		                 " to %" G_GUINT64_FORMAT, what, text, min, max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+GOptionContext *
+rig_option_context_new (const char *name, const char *parameter_string,
+                        const char *summary, const char *description)
+{
+	g_autofree char *param = g_strdup_printf ("%s%s%s", name,
+	                                          parameter_string ? " " : "",
+	                                          parameter_string ? parameter_string : "");
+	GOptionContext *context = g_option_context_new (param);
+
+	g_option_context_set_summary (context, summary);
+	if (description)
+		g_option_context_set_description (context, description);
+	return context;
+}
+
+gboolean
+rig_option_context_parse (GOptionContext *context, int *argc, char ***argv, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!g_option_context_parse (context, argc, argv, &local)) {
+		g_set_error_literal (error, RIG_ERROR, RIG_ERROR_USAGE, local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+print_usage (FILE *out)
+{
+	guint width = 0;
+
+	for (const RigCommand *c = commands; c->name; c++)
+		if (c->handler && !c->hidden)
+			width = MAX (width, strlen (c->name));
+
+	fprintf (out, "Usage:\n  vpci-rig [COMMAND] [OPTION...]\n");
+	for (const RigCommand *c = commands; c->name; c++) {
+		if (!c->handler)
+			fprintf (out, "\n%s\n", c->name);
+		else if (!c->hidden)
+			fprintf (out, "  %-*s  %s\n", (int) width, c->name, c->summary);
+	}
+	fprintf (out, "\nWithout a command, '%s' runs.  'vpci-rig COMMAND --help' "
+	         "shows a command's options.\n", RIG_DEFAULT_COMMAND);
+}
+
+static const RigCommand *
+find_command (const char *name)
+{
+	for (const RigCommand *c = commands; c->name; c++)
+		if (c->handler && g_str_equal (c->name, name))
+			return c;
+	return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) args = g_ptr_array_new ();
+	const RigCommand *command;
+	RigExit status = RIG_EXIT_PASS;
+
+	setlocale (LC_ALL, "");
+	g_set_prgname ("vpci-rig");
+
+	if (argc > 1 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+	                 g_str_equal (argv[1], "help"))) {
+		print_usage (stdout);
+		return RIG_EXIT_PASS;
+	}
+
+	/* argv for the handler: argv[0] is the command name */
+	if (argc > 1 && argv[1][0] != '-') {
+		command = find_command (argv[1]);
+		if (!command) {
+			g_printerr ("error: unknown command '%s'\nSee 'vpci-rig --help'\n", argv[1]);
+			return RIG_EXIT_USAGE;
+		}
+		for (int i = 1; i < argc; i++)
+			g_ptr_array_add (args, argv[i]);
+	} else {
+		command = find_command (RIG_DEFAULT_COMMAND);
+		g_ptr_array_add (args, (char *) RIG_DEFAULT_COMMAND);
+		for (int i = 1; i < argc; i++)
+			g_ptr_array_add (args, argv[i]);
+	}
+	g_ptr_array_add (args, NULL);
+	current_command = command->name;
+
+	if (!command->handler (args->len - 1, (char **) args->pdata, &status, NULL, &error)) {
+		status = rig_exit_for_error (error);
+		g_printerr ("error: %s\n", error->message);
+		if (status == RIG_EXIT_USAGE)
+			g_printerr ("See 'vpci-rig %s --help'\n", command->name);
+	}
+	return status;
+}

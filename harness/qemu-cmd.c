@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qemu-cmd.c - QEMU argv and guest kernel command line.
+ */
+#include "qemu-cmd.h"
+
+#include <string.h>
+
+/* QEMU option values separate keys with ',': a literal comma is ",,". */
+static char *
+qemu_opt_escape (const char *value)
+{
+	g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+
+	return g_strjoinv (",,", parts);
+}
+
+static void
+add (GStrvBuilder *b, const char *arg)
+{
+	g_strv_builder_add (b, arg);
+}
+
+static void
+addf (GStrvBuilder *b, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void
+addf (GStrvBuilder *b, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *s = NULL;
+
+	va_start (ap, fmt);
+	s = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+	g_strv_builder_add (b, s);
+}
+
+char *
+rig_kernel_cmdline (const RigBootOptions *opts)
+{
+	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
+	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
+	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
+	                        "vpci.seed=%" G_GUINT64_FORMAT,
+	                        opts->scenario, opts->smp, opts->cpu, opts->seed);
+}
+
+GStrv
+rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
+               const RigBootOptions *opts, const char *run_dir)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+	g_autofree char *dir = qemu_opt_escape (run_dir);
+	g_autofree char *append = rig_kernel_cmdline (opts);
+
+	add (b, config->qemu_binary);
+	add (b, "-M"); add (b, "q35");
+	add (b, "-nodefaults");
+	add (b, "-no-user-config");
+	add (b, "-display"); add (b, "none");
+	add (b, "-accel"); add (b, "tcg,thread=multi");
+	add (b, "-smp"); addf (b, "%u", opts->smp);
+	add (b, "-m"); add (b, "512");
+	for (guint i = 0; config->firmware_dirs[i]; i++) {
+		if (!*config->firmware_dirs[i])
+			continue;
+		add (b, "-L"); add (b, config->firmware_dirs[i]);
+	}
+	if (config->qboot && *config->qboot) {
+		add (b, "-bios"); add (b, config->qboot);
+	}
+	add (b, "-kernel"); add (b, kernel->kernel);
+	add (b, "-initrd"); add (b, kernel->initramfs);
+	add (b, "-append"); add (b, append);
+	/* every reset/power-off stops the VM with QEMU alive, for QMP */
+	add (b, "-action"); add (b, "reboot=shutdown,shutdown=pause,panic=pause");
+	if (opts->console == RIG_CONSOLE_STDIO) {
+		/* signal=off: Ctrl-C reaches the guest shell; mux: Ctrl-a x quits */
+		add (b, "-chardev"); add (b, "stdio,id=con,mux=on,signal=off");
+	} else {
+		add (b, "-chardev"); addf (b, "file,id=con,path=%s/console.log", dir);
+	}
+	add (b, "-serial"); add (b, "chardev:con");
+	add (b, "-chardev"); addf (b, "file,id=tap,path=%s/tap.log", dir);
+	add (b, "-serial"); add (b, "chardev:tap");
+	add (b, "-device"); add (b, "pvpanic");
+	add (b, "-chardev"); addf (b, "socket,id=qmp,path=%s/qmp.sock,server=off", dir);
+	add (b, "-mon"); add (b, "chardev=qmp,mode=control");
+	add (b, "-D"); addf (b, "%s/qemu.log", run_dir);
+	add (b, "-d"); add (b, "guest_errors");
+	return g_strv_builder_end (b);
+}
+
+char *
+rig_argv_to_string (const char *const *argv)
+{
+	g_autoptr(GString) s = g_string_new (NULL);
+
+	for (guint i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		gboolean plain = *a != '\0';
+
+		for (const char *p = a; *p && plain; p++)
+			plain = g_ascii_isalnum (*p) || strchr ("-_./=,:+@%", *p);
+		if (i)
+			g_string_append_c (s, ' ');
+		if (plain) {
+			g_string_append (s, a);
+		} else {
+			g_autofree char *q = g_shell_quote (a);
+			g_string_append (s, q);
+		}
+	}
+	return g_string_free (g_steal_pointer (&s), FALSE);
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * session.c - one QEMU run, driven by a GMainLoop (see session.h).
+ *
+ * States, in order; each callback below moves forward only:
+ *
+ *   LISTEN    socket bound, QEMU spawned, waiting for it to connect
+ *   RUNNING   QMP negotiated, waiting for a guest-caused stop or timeout
+ *   EVIDENCE  a stop (or the timeout) seen: stop/dump registers over QMP
+ *   QUIT      quit sent (or QEMU force-killed): waiting for exit and EOF
+ *
+ * The loop ends when QEMU has exited and the QMP connection is closed (or
+ * was never made).  No sleeps: every wait is on an event.  The only timers
+ * are --timeout and a last-resort kill if QEMU ignores quit.
+ */
+#include "session.h"
+#include "qmp.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+#include <signal.h>
+#include <string.h>
+
+/* How long QEMU gets to honour quit before it is killed. */
+#define QUIT_GRACE_SECONDS 20
+
+typedef enum {
+	STATE_LISTEN,
+	STATE_RUNNING,
+	STATE_EVIDENCE,
+	STATE_QUIT,
+} State;
+
+typedef struct {
+	const RigSessionParams *params;
+	RigTranscript   *t;
+	RigSessionInfo  *info;
+	GMainLoop       *loop;
+	State            state;
+	GSubprocess     *proc;
+	GSocketListener *listener;
+	GCancellable    *cancellable;    /* accept and wait; cancelled at exit */
+	RigQmp          *qmp;
+	GTimer          *timer;
+	guint            timeout_id;
+	guint            kill_id;
+	guint            sigint_id;
+	guint            sigterm_id;
+	gboolean         qmp_done;       /* connection closed, or never made */
+	gboolean         proc_done;
+} Session;
+
+static void begin_quit (Session *s);
+
+static void
+maybe_finish (Session *s)
+{
+	if (s->proc_done && s->qmp_done)
+		g_main_loop_quit (s->loop);
+}
+
+static void
+set_infra_error (Session *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void
+set_infra_error (Session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->t->infra_error)
+		return;   /* the first cause is the one worth reporting */
+	va_start (ap, fmt);
+	s->t->infra_error = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+}
+
+/* ---------------------------------------------------------------- quit */
+
+static gboolean
+kill_qemu (gpointer user_data)
+{
+	Session *s = user_data;
+
+	s->kill_id = 0;
+	if (!s->proc_done) {
+		g_printerr ("QEMU ignored quit for %d s; killing it\n", QUIT_GRACE_SECONDS);
+		g_subprocess_force_exit (s->proc);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void
+begin_quit (Session *s)
+{
+	if (s->state == STATE_QUIT)
+		return;
+	s->state = STATE_QUIT;
+	if (s->proc_done)
+		return;
+	if (s->qmp && !rig_qmp_is_closed (s->qmp)) {
+		rig_qmp_execute (s->qmp, "quit", NULL, NULL, NULL);
+		s->kill_id = g_timeout_add_seconds (QUIT_GRACE_SECONDS, kill_qemu, s);
+	} else {
+		g_subprocess_force_exit (s->proc);
+	}
+}
+
+/* ---------------------------------------------------------------- evidence */
+
+static void
+registers_dumped (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+	g_autoptr(GError) werr = NULL;
+
+	if (ret && JSON_NODE_HOLDS_VALUE (ret)) {
+		g_autofree char *path = g_build_filename (s->params->run_dir, s->info->registers, NULL);
+
+		if (!g_file_set_contents (path, json_node_get_string (ret), -1, &werr))
+			g_printerr ("warning: %s\n", werr->message);
+	} else {
+		g_printerr ("warning: could not dump registers: %s\n",
+		            error ? error->message : "unexpected reply");
+		g_clear_pointer (&s->info->registers, g_free);
+	}
+	begin_quit (s);
+}
+
+static void
+dump_registers (Session *s, const char *file)
+{
+	JsonObject *args = json_object_new ();
+
+	s->info->registers = g_strdup (file);
+	json_object_set_string_member (args, "command-line", "info registers -a");
+	rig_qmp_execute (s->qmp, "human-monitor-command", args, registers_dumped, s);
+}
+
+static void
+stopped_for_hang (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+
+	if (!ret) {
+		g_printerr ("warning: QMP stop failed: %s\n", error->message);
+		begin_quit (s);
+		return;
+	}
+	dump_registers (s, "hang-registers.txt");
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+	Session *s = user_data;
+
+	s->timeout_id = 0;
+	if (s->state == STATE_RUNNING) {
+		s->t->timed_out = TRUE;
+		s->state = STATE_EVIDENCE;
+		rig_qmp_execute (s->qmp, "stop", NULL, stopped_for_hang, s);
+	} else if (s->state == STATE_LISTEN) {
+		set_infra_error (s, "QEMU did not connect to the QMP socket within %u s",
+		                 s->params->timeout);
+		begin_quit (s);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+	Session *s = user_data;
+
+	set_infra_error (s, "interrupted");
+	begin_quit (s);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- QMP */
+
+static gboolean
+is_guest_stop (JsonObject *ev)
+{
+	const char *name = json_object_get_string_member_with_default (ev, "event", "");
+	JsonObject *data = json_object_has_member (ev, "data") ?
+		json_object_get_object_member (ev, "data") : NULL;
+
+	if (g_str_equal (name, "GUEST_PANICKED"))
+		return TRUE;
+	if (g_str_equal (name, "SHUTDOWN"))
+		return data && g_str_has_prefix (json_object_get_string_member_with_default (data, "reason", ""),
+		                                 "guest-");
+	if (g_str_equal (name, "RESET"))
+		return data && json_object_get_boolean_member_with_default (data, "guest", FALSE);
+	return FALSE;
+}
+
+static void
+qmp_greeting (G_GNUC_UNUSED RigQmp *qmp, G_GNUC_UNUSED JsonObject *greeting, gpointer user_data)
+{
+	Session *s = user_data;
+
+	s->t->qemu_started = TRUE;
+}
+
+static void
+qmp_ready (RigQmp *qmp, gpointer user_data)
+{
+	Session *s = user_data;
+
+	if (s->state == STATE_LISTEN)
+		s->state = STATE_RUNNING;
+	else if (s->state == STATE_QUIT)
+		rig_qmp_execute (qmp, "quit", NULL, NULL, NULL);
+}
+
+static void
+qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, gpointer user_data)
+{
+	Session *s = user_data;
+	const char *name = json_object_get_string_member_with_default (ev, "event", "");
+
+	g_ptr_array_add (s->t->events, json_object_ref (ev));
+	if (s->state != STATE_RUNNING || !is_guest_stop (ev))
+		return;
+
+	s->state = STATE_EVIDENCE;
+	if (g_str_equal (name, "SHUTDOWN") &&
+	    g_str_equal (json_object_get_string_member_with_default (json_object_get_object_member (ev, "data"),
+	                                                             "reason", ""),
+	                 "guest-shutdown"))
+		begin_quit (s);   /* a clean power-off: the logs say it all */
+	else
+		dump_registers (s, "registers.txt");
+}
+
+static void
+qmp_closed (G_GNUC_UNUSED RigQmp *qmp, G_GNUC_UNUSED const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+
+	s->qmp_done = TRUE;
+	/* Closed before we quit: QEMU is going away; its exit says why. */
+	maybe_finish (s);
+}
+
+static const RigQmpCallbacks qmp_callbacks = {
+	.greeting = qmp_greeting,
+	.ready = qmp_ready,
+	.event = qmp_event,
+	.closed = qmp_closed,
+};
+
+static void
+accepted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Session *s = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) conn = NULL;
+
+	conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), res, NULL, &error);
+	if (!conn) {
+		if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			set_infra_error (s, "accepting the QMP connection: %s", error->message);
+		s->qmp_done = TRUE;
+		maybe_finish (s);
+		return;
+	}
+	g_socket_listener_close (s->listener);
+	s->qmp = rig_qmp_new (conn, &qmp_callbacks, s);
+}
+
+/* ---------------------------------------------------------------- process */
+
+static void
+qemu_exited (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Session *s = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_wait_finish (G_SUBPROCESS (source), res, &error);
+	s->proc_done = TRUE;
+	s->info->seconds = g_timer_elapsed (s->timer, NULL);
+	s->t->qemu_exited = TRUE;
+	if (g_subprocess_get_if_exited (s->proc)) {
+		s->t->exit_status = g_subprocess_get_exit_status (s->proc);
+	} else if (g_subprocess_get_if_signaled (s->proc)) {
+		s->t->exit_signal = g_subprocess_get_term_sig (s->proc);
+	}
+	g_clear_handle_id (&s->timeout_id, g_source_remove);
+	g_clear_handle_id (&s->kill_id, g_source_remove);
+	/* No one will connect now: a pending accept completes as cancelled
+	 * and sets qmp_done itself, so its callback never outlives the loop. */
+	g_cancellable_cancel (s->cancellable);
+	maybe_finish (s);
+}
+
+static gboolean
+start (Session *s, GError **error)
+{
+	g_autofree char *sock = g_build_filename (s->params->run_dir, "qmp.sock", NULL);
+	g_autofree char *errlog = g_build_filename (s->params->run_dir, "qemu-stderr.log", NULL);
+	g_autoptr(GSocketAddress) addr = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_NONE;
+
+	if (strlen (sock) >= 108) {   /* sizeof sockaddr_un.sun_path */
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+		             "QMP socket path too long for a unix socket: %s", sock);
+		return FALSE;
+	}
+	g_unlink (sock);
+	addr = g_unix_socket_address_new (sock);
+	s->listener = g_socket_listener_new ();
+	if (!g_socket_listener_add_address (s->listener, addr, G_SOCKET_TYPE_STREAM,
+	                                    G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
+		return FALSE;
+	g_socket_listener_accept_async (s->listener, s->cancellable, accepted, s);
+
+	if (s->params->console == RIG_CONSOLE_STDIO)
+		flags |= G_SUBPROCESS_FLAGS_STDIN_INHERIT;
+	launcher = g_subprocess_launcher_new (flags);
+	if (s->params->console != RIG_CONSOLE_STDIO)
+		g_subprocess_launcher_set_stdout_file_path (launcher, errlog);
+	g_subprocess_launcher_set_stderr_file_path (launcher, errlog);
+	s->proc = g_subprocess_launcher_spawnv (launcher, s->params->argv, error);
+	if (!s->proc)
+		return FALSE;
+	s->timer = g_timer_new ();
+	g_subprocess_wait_async (s->proc, s->cancellable, qemu_exited, s);
+	if (s->params->timeout)
+		s->timeout_id = g_timeout_add_seconds (s->params->timeout, on_timeout, s);
+	return TRUE;
+}
+
+void
+rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInfo *info,
+                 G_GNUC_UNUSED GCancellable *cancellable)
+{
+	Session s = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autofree char *sock = g_build_filename (params->run_dir, "qmp.sock", NULL);
+
+	memset (info, 0, sizeof *info);
+	s.params = params;
+	s.t = t;
+	s.info = info;
+	s.loop = g_main_loop_new (NULL, FALSE);
+	s.cancellable = g_cancellable_new ();
+	s.state = STATE_LISTEN;
+
+	if (!start (&s, &error)) {
+		set_infra_error (&s, "cannot start QEMU: %s", error->message);
+	} else {
+		s.sigint_id = g_unix_signal_add (SIGINT, on_signal, &s);
+		s.sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &s);
+		g_main_loop_run (s.loop);
+	}
+
+	g_clear_handle_id (&s.timeout_id, g_source_remove);
+	g_clear_handle_id (&s.kill_id, g_source_remove);
+	g_clear_handle_id (&s.sigint_id, g_source_remove);
+	g_clear_handle_id (&s.sigterm_id, g_source_remove);
+	g_cancellable_cancel (s.cancellable);
+	g_clear_pointer (&s.qmp, rig_qmp_free);
+	if (s.listener)
+		g_socket_listener_close (s.listener);
+	g_clear_object (&s.listener);
+	g_clear_object (&s.proc);
+	g_clear_object (&s.cancellable);
+	g_clear_pointer (&s.timer, g_timer_destroy);
+	g_main_loop_unref (s.loop);
+	g_unlink (sock);
+}
+
+void
+rig_session_info_clear (RigSessionInfo *info)
+{
+	g_clear_pointer (&info->registers, g_free);
+}

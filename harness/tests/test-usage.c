@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test-usage.c - spawn vpci-rig-harness ($VPCI_RIG_HARNESS) with bad
+ * arguments: it must exit 2 and print exactly "error: <one line>" and
+ * "See 'vpci-rig ... --help'" on stderr, and nothing on stdout.  Also the
+ * one infrastructure case that needs no guest: rig.ini missing -> 125.
+ *
+ * VPCI_RIG_TOP points at an empty directory, so usage errors are shown to
+ * be found before rig.ini is read.
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct {
+	const char *path;
+	const char *const args[8];
+	int         status;
+	const char *stderr_has;   /* substring of the first stderr line */
+} UsageCase;
+
+static const UsageCase cases[] = {
+	{ "/usage/unknown-command", { "frobnicate" }, 2, "unknown command" },
+	{ "/usage/run/unknown-option", { "run", "--bogus" }, 2, "--bogus" },
+	{ "/usage/run/unknown-scenario", { "run", "no-such-scenario" }, 2, "no-such-scenario" },
+	{ "/usage/run/smp-not-a-number", { "run", "--smp", "four" }, 2, "--smp" },
+	{ "/usage/run/smp-zero", { "run", "--smp", "0" }, 2, "--smp" },
+	{ "/usage/run/smp-negative", { "run", "--smp=-1" }, 2, "--smp" },
+	{ "/usage/run/cpu-beyond-smp", { "run", "--smp", "2", "--cpu", "2" }, 2, "--cpu" },
+	{ "/usage/run/timeout-garbage", { "run", "--timeout", "10s" }, 2, "--timeout" },
+	{ "/usage/run/seed-garbage", { "run", "--seed", "0x10" }, 2, "--seed" },
+	{ "/usage/run/two-scenarios", { "run", "boot", "panic" }, 2, "too many" },
+	{ "/usage/default-command/bad-flag", { "--smp", "x" }, 2, "--smp" },
+	{ "/usage/shell/bad-smp", { "shell", "--smp", "x" }, 2, "--smp" },
+	{ "/usage/list/extra-argument", { "list", "extra" }, 2, "extra" },
+	{ "/usage/check/missing-name", { "check" }, 2, "NAME" },
+	{ "/usage/check/unknown-test", { "check", "no-such-test", "--suite", "@SUITE@" }, 2, "no-such-test" },
+	{ "/usage/check/missing-suite", { "check", "x", "--suite", "/nonexistent/suite.cfg" }, 2, "suite.cfg" },
+	{ "/infra/run/no-rig-ini", { "run", "boot" }, 125, "rig.ini" },
+};
+
+static char *top_dir;
+static char *suite_path;
+
+static void
+test_case (gconstpointer data)
+{
+	const UsageCase *c = data;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                                     G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *err = NULL;
+	g_auto(GStrv) lines = NULL;
+	const char *harness = g_getenv ("VPCI_RIG_HARNESS");
+
+	if (!harness) {
+		g_test_skip ("VPCI_RIG_HARNESS is not set (run through meson test)");
+		return;
+	}
+	g_ptr_array_add (argv, (char *) harness);
+	for (guint i = 0; c->args[i]; i++)
+		g_ptr_array_add (argv, (char *) (g_str_equal (c->args[i], "@SUITE@") ? suite_path : c->args[i]));
+	g_ptr_array_add (argv, NULL);
+
+	g_subprocess_launcher_setenv (launcher, "VPCI_RIG_TOP", top_dir, TRUE);
+	proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+	g_assert_no_error (error);
+	g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+	g_assert_no_error (error);
+	g_test_message ("stderr: %s", err);
+
+	g_assert_true (g_subprocess_get_if_exited (proc));
+	g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, c->status);
+	lines = g_strsplit (err, "\n", -1);
+	g_assert_true (g_str_has_prefix (lines[0], "error: "));
+	g_assert_nonnull (strstr (lines[0], c->stderr_has));
+	if (c->status == 2) {
+		g_assert_nonnull (lines[1]);
+		g_assert_true (g_str_has_prefix (lines[1], "See 'vpci-rig "));
+		g_assert_true (g_str_has_suffix (lines[1], " --help'"));
+		g_assert_cmpstr (lines[2], ==, "");   /* nothing after that */
+		g_assert_null (lines[3]);
+		g_assert_cmpstr (out, ==, "");
+	}
+}
+
+int
+main (int argc, char **argv)
+{
+	int ret;
+
+	g_test_init (&argc, &argv, NULL);
+	top_dir = g_dir_make_tmp ("vpci-rig-usage-XXXXXX", NULL);
+	suite_path = g_build_filename (top_dir, "suite.cfg", NULL);
+	g_file_set_contents (suite_path, "[only]\nscenario=boot\n", -1, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+		g_test_add_data_func (cases[i].path, &cases[i], test_case);
+	ret = g_test_run ();
+	g_unlink (suite_path);
+	g_rmdir (top_dir);
+	g_free (suite_path);
+	g_free (top_dir);
+	return ret;
+}
