@@ -3,8 +3,9 @@
 # under TCG).
 #   build-initramfs.sh OUTPUT AGENT BUSYBOX KMOD_DIR [--kmod REL]... [MODULE.ko]...
 # --kmod REL: an in-tree module, REL relative to KMOD_DIR (lib/modules/<rel>);
-# MODULE.ko: one of ours.  All go to /lib/modules/vpci, stripped of debug
-# info, and are listed in /lib/modules/vpci/order in the order given (in-tree
+# MODULE.ko: one of ours (stripped of debug info; in-tree ones are copied
+# as they are, keeping their signatures).  All go to /lib/modules/vpci and are
+# listed in /lib/modules/vpci/order in the order given (in-tree
 # first).  /dev/console is a real node so the kernel can open it before
 # /init runs; /init mounts devtmpfs over /dev for everything else.
 set -eu
@@ -19,8 +20,12 @@ order=$stage/modules/order
 : >"$order"
 
 add_module() {
-	base=$(basename "$1")
-	objcopy --strip-debug "$1" "$stage/modules/$base"
+	base=$(basename "$2")
+	if [ "$1" = strip ]; then
+		objcopy --strip-debug "$2" "$stage/modules/$base"
+	else
+		cp "$2" "$stage/modules/$base"
+	fi
 	echo "$base" >>"$order"
 	echo "file /lib/modules/vpci/$base $stage/modules/$base 0644" >>"$list"
 }
@@ -44,8 +49,8 @@ objcopy --strip-debug "$agent" "$stage/init"
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kmod) add_module "$kmoddir/$2"; shift 2 ;;
-	*) add_module "$1"; shift ;;
+	--kmod) add_module copy "$kmoddir/$2"; shift 2 ;;
+	*) add_module strip "$1"; shift ;;
 	esac
 done
 echo "file /lib/modules/vpci/order $order 0644" >>"$list"

@@ -5,6 +5,7 @@
  * line to scenarios[] below.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,8 +196,8 @@ static void fault(const char *file, const char *what, int cpu)
 		snprintf(value, sizeof(value), "%d", cpu);
 	if (trigger_fault(file, what, cpu, value))
 		power_off();
-	/* hang's writer returns; the others only if the fault did not happen. */
-	tap_diag("%s armed; waiting", what);
+	/* hang's writer returns; the others only if the fault is on another CPU. */
+	tap_diag("%s trigger written; waiting", what);
 	tap_flush();
 	block_forever();
 }
@@ -208,7 +209,14 @@ void scenario_triple_fault(struct agent *a)
 
 void scenario_panic(struct agent *a)
 {
-	fault("panic", "panic", a->cpu);
+	cpu_set_t set;
+
+	/* panic() runs on the writer's CPU: move there first. */
+	CPU_ZERO(&set);
+	CPU_SET(a->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		tap_diag("cannot move to cpu %d: %s", a->cpu, strerror(errno));
+	fault("panic", "panic", sched_getcpu());
 }
 
 void scenario_hang(struct agent *a)
