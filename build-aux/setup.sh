@@ -231,14 +231,13 @@ write_rig_ini() {
 }
 
 stage_meson() {
-	local kdir61
-	kdir61="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
+	local opts=(-Dqemu_build="$build/qemu/build"
+		-Dkernel_6_1="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
+		-Dkernel_6_1_modules="$build/kernel/6.1/modules")
 	if [ -f "$build/meson/build.ninja" ]; then
-		meson configure "$build/meson" -Dkernel_6_1="$kdir61" \
-			-Dqemu_build="$build/qemu/build" >>"$log" 2>&1
+		meson configure "$build/meson" "${opts[@]}" >>"$log" 2>&1
 	else
-		meson setup "$build/meson" "$top" -Dkernel_6_1="$kdir61" \
-			-Dqemu_build="$build/qemu/build" >>"$log" 2>&1
+		meson setup "$build/meson" "$top" "${opts[@]}" >>"$log" 2>&1
 	fi
 }
 
