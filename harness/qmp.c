@@ -63,7 +63,7 @@ capabilities_done (RigQmp *qmp, JsonNode *ret, const GError *error,
 }
 
 static void
-handle_message (RigQmp *qmp, JsonObject *msg)
+handle_message (RigQmp *qmp, JsonObject *msg, const char *line)
 {
 	if (json_object_has_member (msg, "QMP")) {
 		if (qmp->callbacks.greeting)
@@ -73,7 +73,7 @@ handle_message (RigQmp *qmp, JsonObject *msg)
 	}
 	if (json_object_has_member (msg, "event")) {
 		if (qmp->callbacks.event)
-			qmp->callbacks.event (qmp, msg, qmp->user_data);
+			qmp->callbacks.event (qmp, msg, line, qmp->user_data);
 		return;
 	}
 	if (json_object_has_member (msg, "return") || json_object_has_member (msg, "error")) {
@@ -122,7 +122,7 @@ line_read (GObject *source, GAsyncResult *res, gpointer user_data)
 	if (*line) {
 		node = json_from_string (line, &error);
 		if (node && JSON_NODE_HOLDS_OBJECT (node))
-			handle_message (qmp, json_node_get_object (node));
+			handle_message (qmp, json_node_get_object (node), line);
 		else
 			g_warning ("QMP: ignoring a line that is not a JSON object: %s", line);
 	}

@@ -19,7 +19,9 @@ typedef struct _RigQmp RigQmp;
 typedef struct {
 	void (*greeting) (RigQmp *qmp, JsonObject *greeting, gpointer user_data);
 	void (*ready)    (RigQmp *qmp, gpointer user_data);
-	void (*event)    (RigQmp *qmp, JsonObject *event, gpointer user_data);
+	/* @line: the message as QEMU sent it (64-bit values survive intact) */
+	void (*event)    (RigQmp *qmp, JsonObject *event, const char *line,
+	                  gpointer user_data);
 	void (*closed)   (RigQmp *qmp, const GError *error, gpointer user_data);
 } RigQmpCallbacks;
 

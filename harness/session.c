@@ -216,12 +216,13 @@ qmp_ready (RigQmp *qmp, gpointer user_data)
 }
 
 static void
-qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, gpointer user_data)
+qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, const char *line, gpointer user_data)
 {
 	Session *s = user_data;
 	const char *name = json_object_get_string_member_with_default (ev, "event", "");
 
 	g_ptr_array_add (s->t->events, json_object_ref (ev));
+	g_ptr_array_add (s->t->event_lines, g_strdup (line));
 	if (s->state != STATE_RUNNING || !is_guest_stop (ev))
 		return;
 

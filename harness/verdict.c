@@ -54,6 +54,7 @@ rig_transcript_new (void)
 	RigTranscript *t = g_new0 (RigTranscript, 1);
 
 	t->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+	t->event_lines = g_ptr_array_new_with_free_func (g_free);
 	t->exit_status = -1;
 	return t;
 }
@@ -64,6 +65,7 @@ rig_transcript_free (RigTranscript *t)
 	if (!t)
 		return;
 	g_ptr_array_unref (t->events);
+	g_ptr_array_unref (t->event_lines);
 	g_free (t->tap);
 	g_free (t->console);
 	g_free (t->infra_error);
@@ -312,6 +314,7 @@ rig_transcript_load (const char *dir, GError **error)
 			return NULL;
 		}
 		g_ptr_array_add (t->events, json_node_dup_object (node));
+		g_ptr_array_add (t->event_lines, g_strdup (lines[i]));
 	}
 
 	t->tap = read_optional (dir, "tap.log", error);
@@ -345,10 +348,17 @@ rig_transcript_save (const RigTranscript *t, const char *dir, GError **error)
 		return FALSE;
 
 	for (guint i = 0; i < t->events->len; i++) {
-		g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (),
-		                                                  g_ptr_array_index (t->events, i));
-		g_autofree char *line = json_to_string (node, FALSE);
+		g_autoptr(JsonNode) node = NULL;
+		g_autofree char *line = NULL;
 
+		/* verbatim when we have it: json-glib would print a kernel RIP
+		 * (above G_MAXINT64) as a negative number */
+		if (t->event_lines->len == t->events->len) {
+			g_string_append_printf (events, "%s\n", (char *) g_ptr_array_index (t->event_lines, i));
+			continue;
+		}
+		node = json_node_init_object (json_node_alloc (), g_ptr_array_index (t->events, i));
+		line = json_to_string (node, FALSE);
 		g_string_append_printf (events, "%s\n", line);
 	}
 	return g_file_set_contents (evpath, events->str, events->len, error);

@@ -28,6 +28,7 @@ typedef enum {
 
 typedef struct {
 	GPtrArray *events;        /* JsonObject*: QMP event messages, in arrival order */
+	GPtrArray *event_lines;   /* char*: the same events as received (saved verbatim) */
 	char      *tap;           /* contents of tap.log (ttyS1), may be NULL */
 	char      *console;       /* contents of console.log (ttyS0), may be NULL */
 	gboolean   qemu_started;  /* the QMP greeting arrived */
