@@ -247,8 +247,14 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	}
 
 	rig_classify (t, result);
-	if (result->have_rip)
-		symbol = rig_symbolize (kernel->system_map, result->rip);
+	if (result->have_rip) {
+		/* the guest's own /proc/kallsyms, if it saved one, covers modules */
+		g_autofree char *kallsyms = g_build_filename (run_dir, "kallsyms", NULL);
+
+		symbol = rig_symbolize (kallsyms, result->rip);
+		if (!symbol)
+			symbol = rig_symbolize (kernel->system_map, result->rip);
+	}
 
 	report.opts = opts;
 	report.result = result;

@@ -14,6 +14,7 @@ rig_symbolize (const char *map_path, guint64 addr)
 	g_auto(GStrv) lines = NULL;
 	guint64 best_addr = 0;
 	const char *best = NULL;
+	g_auto(GStrv) name = NULL;
 
 	if (!map_path || !g_file_get_contents (map_path, &contents, NULL, NULL))
 		return NULL;
@@ -35,5 +36,8 @@ rig_symbolize (const char *map_path, guint64 addr)
 	}
 	if (!best || addr - best_addr > 0x100000)
 		return NULL;
-	return g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x", best, addr - best_addr);
+	/* kallsyms: "name\t[module]" -> "name+0xoff [module]" */
+	name = g_strsplit (best, "\t", 2);
+	return g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x%s%s", name[0], addr - best_addr,
+	                        name[1] ? " " : "", name[1] ? name[1] : "");
 }

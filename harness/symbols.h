@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
-/* Returns "symbol+0xoff", or NULL if @map_path is unreadable or no text
- * symbol precedes @addr. */
+/* @map_path: a System.map, or a /proc/kallsyms dump (module symbols come
+ * out as "name [module]+0xoff").  Returns "symbol+0xoff", or NULL if the
+ * file is unreadable or no text symbol precedes @addr within 1 MiB.  (Debian
+ * ships a stub System.map: the real one is in linux-image-*-dbg.) */
 char *rig_symbolize (const char *map_path, guint64 addr);

@@ -7,6 +7,7 @@
  * [expect] group in transcript.ini: verdict, and optionally vcpu and rip.
  * Each becomes the test /verdict/transcript/<dir>.
  */
+#include "symbols.h"
 #include "verdict.h"
 
 #include <glib/gstdio.h>
@@ -120,6 +121,33 @@ test_precedence (void)
 }
 
 static void
+test_symbolize (void)
+{
+	g_autofree char *tmp = g_dir_make_tmp ("test-symbols-XXXXXX", NULL);
+	g_autofree char *map = g_build_filename (tmp, "System.map", NULL);
+	g_autofree char *s = NULL;
+
+	g_assert_true (g_file_set_contents (map,
+		"ffffffff81000000 T _text\n"
+		"ffffffff81001000 t helper\n"
+		"ffffffff81002000 D some_data\n"
+		"ffffffffc0212000 t vpci_fault_triple\t[vpci_fault]\n", -1, NULL));
+	s = rig_symbolize (map, 0xffffffff81001010ULL);
+	g_assert_cmpstr (s, ==, "helper+0x10");
+	g_clear_pointer (&s, g_free);
+	s = rig_symbolize (map, 0xffffffff81002008ULL);   /* data symbols do not count */
+	g_assert_cmpstr (s, ==, "helper+0x1008");
+	g_clear_pointer (&s, g_free);
+	s = rig_symbolize (map, 0xffffffffc0212055ULL);
+	g_assert_cmpstr (s, ==, "vpci_fault_triple+0x55 [vpci_fault]");
+	g_clear_pointer (&s, g_free);
+	g_assert_null (rig_symbolize (map, 0x1000));
+	g_assert_null (rig_symbolize ("/nonexistent/System.map", 0xffffffff81001010ULL));
+	g_unlink (map);
+	g_rmdir (tmp);
+}
+
+static void
 test_names (void)
 {
 	for (RigVerdict v = RIG_VERDICT_PASS; v <= RIG_VERDICT_ERROR; v++) {
@@ -160,5 +188,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/verdict/roundtrip", test_roundtrip);
 	g_test_add_func ("/verdict/precedence", test_precedence);
 	g_test_add_func ("/verdict/names", test_names);
+	g_test_add_func ("/symbols/lookup", test_symbolize);
 	return g_test_run ();
 }
