@@ -45,15 +45,18 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	guint64 n;
 	GOptionEntry entries[] = {
 		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp,
-		  "Number of vCPUs (QEMU -smp N, guest vpci.smp=N; default 4)", "N" },
+		  "Number of vCPUs (QEMU -smp N, guest vpci.smp=N; default "
+		  G_STRINGIFY (RIG_DEFAULT_SMP) ")", "N" },
 		{ "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu,
 		  "vCPU a scenario targets (vpci.cpu=N; default 0)", "N" },
 		{ "seed", 0, 0, G_OPTION_ARG_STRING, &seed,
 		  "Seed for the guest's randomness (vpci.seed=N; default: random, printed)", "N" },
 		{ "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
-		  "Seconds before the run counts as a hang (default 120; 0 = none)", "S" },
+		  "Seconds before the run counts as a hang (default "
+		  G_STRINGIFY (RIG_DEFAULT_TIMEOUT) "; 0 = none)", "S" },
 		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel,
-		  "Guest kernel: a [kernel NAME] of rig.ini or an image path (QEMU -kernel; default 6.1)",
+		  "Guest kernel: a [kernel NAME] of rig.ini or an image path (QEMU -kernel; default "
+		  RIG_DEFAULT_KERNEL ")",
 		  "6.1|PATH" },
 		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep,
 		  "Run directory (default build/runs/<time>-<scenario>-<pid>)", "DIR" },
@@ -79,6 +82,10 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	if (argc == 2) {
 		if (!rig_scenario_lookup (argv[1])) {
 			rig_usage_error (error, "unknown scenario '%s' (see 'vpci-rig list')", argv[1]);
+			return FALSE;
+		}
+		if (g_str_equal (argv[1], "shell")) {
+			rig_usage_error (error, "scenario 'shell' is interactive: use 'vpci-rig shell'");
 			return FALSE;
 		}
 		g_free (opts->scenario);

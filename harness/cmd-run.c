@@ -4,9 +4,11 @@
  */
 #include "boot.h"
 #include "rig-command.h"
+#include "scenarios.h"
 
 static const char run_description[] =
-	"Boots the guest under QEMU (TCG, q35, qboot) with SCENARIO (default: boot),\n"
+	"Boots the guest under QEMU (TCG, q35, qboot) with SCENARIO (default: "
+	RIG_DEFAULT_SCENARIO "),\n"
 	"prints the run directory and the exact QEMU command line, and ends with\n"
 	"'verdict: pass|fail|triple-fault|reset|panic|hang|error'.\n"
 	"\n"

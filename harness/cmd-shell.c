@@ -3,6 +3,7 @@
  * cmd-shell.c - vpci-rig shell: an interactive guest on this terminal.
  */
 #include "boot.h"
+#include "config.h"
 #include "rig-command.h"
 
 static const char shell_description[] =
@@ -21,8 +22,8 @@ rig_cmd_shell (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	guint64 n;
 	gboolean ok = FALSE;
 	GOptionEntry entries[] = {
-		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp, "Number of vCPUs (QEMU -smp N; default 4)", "N" },
-		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel, "Guest kernel (default 6.1)", "6.1|PATH" },
+		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp, "Number of vCPUs (QEMU -smp N; default " G_STRINGIFY (RIG_DEFAULT_SMP) ")", "N" },
+		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel, "Guest kernel (default " RIG_DEFAULT_KERNEL ")", "6.1|PATH" },
 		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep, "Run directory", "DIR" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config, "rig.ini to read", "FILE" },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Print the QEMU command line and stop", NULL },

@@ -29,6 +29,7 @@ static const UsageCase cases[] = {
 	{ "/usage/run/cpu-beyond-smp", { "run", "--smp", "2", "--cpu", "2" }, 2, "--cpu" },
 	{ "/usage/run/timeout-garbage", { "run", "--timeout", "10s" }, 2, "--timeout" },
 	{ "/usage/run/seed-garbage", { "run", "--seed", "0x10" }, 2, "--seed" },
+	{ "/usage/run/shell-scenario", { "run", "shell" }, 2, "vpci-rig shell" },
 	{ "/usage/run/two-scenarios", { "run", "boot", "panic" }, 2, "too many" },
 	{ "/usage/default-command/bad-flag", { "--smp", "x" }, 2, "--smp" },
 	{ "/usage/shell/bad-smp", { "shell", "--smp", "x" }, 2, "--smp" },
