@@ -536,6 +536,7 @@ static void hv_vpci_process_rx(struct hv_vpci_bus *hbus)
 
 	spin_lock_irqsave(&hbus->rx_lock, flags);
 	for (;;) {
+		memset(&desc, 0, sizeof(desc));
 		r = ring->hdr->read_index;
 		w = READ_ONCE(ring->hdr->write_index);
 		if (r == w)
@@ -1950,7 +1951,7 @@ static int hv_vpci_pick_domain(struct hv_vpci_bus *hbus)
 				      GFP_KERNEL);
 		if (dom < 0 || !pci_find_bus(dom, 0))
 			return dom;
-		dom++;
+		ida_free(&hv_vpci_domain_ida, dom++);
 	}
 }
 
