@@ -224,7 +224,7 @@ write_rig_ini() {
 			echo "bzimage=$k/bzImage"
 			echo "modules=$k/modules"
 			echo "headers=/usr/src/linux-headers-$(cat "$k/release")"
-			echo "initramfs=$build/meson/images/initramfs-$f.cpio.gz"
+			echo "initramfs=$build/meson/images/initramfs-$f.cpio"
 		done
 	} >"$build/rig.ini.tmp"
 	mv "$build/rig.ini.tmp" "$build/rig.ini"
