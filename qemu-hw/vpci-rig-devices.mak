@@ -29,3 +29,7 @@ CONFIG_VTD=n
 CONFIG_AMD_IOMMU=n
 CONFIG_VMPORT=n
 CONFIG_VMMOUSE=n
+
+# The rig's own devices (qemu-hw/hw, hooked in by patches/0002).
+CONFIG_HV_VPCI=y
+CONFIG_VPCI_TESTFN=y

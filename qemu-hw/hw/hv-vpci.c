@@ -1,0 +1,1052 @@
+/*
+ * hv-vpci: a Hyper-V vPCI bus behind a PCI function.
+ *
+ * The function stands in for the VMBus channel of a real Hyper-V vPCI
+ * device: a register BAR, two rings in guest memory and an MSI carry the
+ * protocol (hv-vpci-proto.c); a 64-bit aperture BAR holds the two-page
+ * config window and the BARs of every function on the child bus; child
+ * MSIs are remapped through the address/data the host handed out.
+ * The contract is docs/hv-vpci.md; the wire format include/hv-vpci-wire.h.
+ *
+ * Serialisation: every entry point (MMIO handlers, the child DMA address
+ * spaces, hotplug callbacks, reset) runs with the BQL held, so the device
+ * state needs no other lock.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/units.h"
+#include "qemu/module.h"
+#include "qapi/error.h"
+#include "exec/address-spaces.h"
+#include "hw/core/cpu.h"
+#include "hw/hotplug.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/pci/pci_host.h"
+#include "hw/qdev-properties.h"
+#include "hw/sysbus.h"
+#include "migration/vmstate.h"
+#include "qom/object.h"
+#include "hv-vpci.h"
+#include "trace.h"
+
+#define TYPE_HV_VPCI "hv-vpci"
+OBJECT_DECLARE_SIMPLE_TYPE(HvVpciState, HV_VPCI)
+
+/* The PCI host bridge object the child root bus hangs off. */
+#define TYPE_HV_VPCI_HOST "hv-vpci-host"
+OBJECT_DECLARE_SIMPLE_TYPE(HvVpciHost, HV_VPCI_HOST)
+
+struct HvVpciHost {
+    PCIHostState parent_obj;
+};
+
+#define HV_VPCI_DEFAULT_APERTURE   (64 * MiB)
+
+/* The channel (transport) state, as STATUS shows it. */
+typedef enum HvVpciChannelState {
+    HV_VPCI_CHANNEL_DISABLED = 0,   /* CTRL.ENABLE clear */
+    HV_VPCI_CHANNEL_ENABLED,        /* rings valid, doorbell processed */
+    HV_VPCI_CHANNEL_BROKEN,         /* a ring index was bad: reset needed */
+} HvVpciChannelState;
+
+/* The DMA view of one child function: system memory, MSIs remapped. */
+typedef struct HvVpciDmaSpace {
+    struct HvVpciState *s;
+    uint8_t devfn;
+    MemoryRegion root;          /* container for the two below */
+    MemoryRegion sysmem;        /* alias of all system memory */
+    MemoryRegion msi;           /* 0xfee00000-0xfeefffff, remapped */
+    AddressSpace as;
+} HvVpciDmaSpace;
+
+struct HvVpciState {
+    PCIDevice parent_obj;
+
+    /* Registers (BAR 0). */
+    MemoryRegion regs;
+    uint64_t gh_ring;           /* guest->host ring GPA */
+    uint64_t hg_ring;           /* host->guest ring GPA */
+    uint32_t ring_size;         /* bytes per ring, header included */
+    uint32_t ctrl;              /* HV_VPCI_CTRL_* as last written */
+    uint32_t channel;           /* HvVpciChannelState */
+    uint32_t errors;            /* guest mistakes seen (ERRORS register) */
+
+    /* Aperture (BAR 2) and what is mapped in it. */
+    MemoryRegion aperture;      /* container, BAR 2 */
+    MemoryRegion aperture_bg;   /* lowest priority: logs stray accesses */
+    MemoryRegion child_alias;   /* child bus memory at the aperture's GPA */
+    uint64_t child_alias_base;  /* its alias offset: the aperture's GPA */
+    MemoryRegion window;        /* the config window, highest priority */
+    bool window_mapped;
+    uint32_t window_slot;       /* wslot last written to the select page */
+
+    /* The child bus. */
+    HvVpciHost *host;
+    PCIBus *bus;
+    MemoryRegion child_mem;     /* the bus's memory space */
+    MemoryRegion child_io;      /* the bus's I/O space (unreachable) */
+    HvVpciDmaSpace *dma[HV_VPCI_MAX_FUNCTIONS];
+
+    HvVpciProto proto;
+
+    /* Interrupt remapping statistics (QOM, read-only). */
+    uint32_t msi_remapped;
+    uint32_t msi_stale;
+    uint64_t last_msi_address;
+    uint32_t last_msi_data;
+
+    /* Properties. */
+    uint64_t aperture_size;
+    char *stale_msi;            /* "deliver" or "drop" */
+    bool stale_drop;
+    uint32_t instance;
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static void G_GNUC_PRINTF(2, 3)
+hv_vpci_guest_error(HvVpciState *s, const char *fmt, ...)
+{
+    g_autofree char *what = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    qemu_log_mask(LOG_GUEST_ERROR, "hv-vpci: %s\n", what);
+    trace_hv_vpci_transport_error(what);
+    s->errors++;
+}
+
+static void hv_vpci_count_error(void *opaque)
+{
+    HV_VPCI(opaque)->errors++;
+}
+
+/* ---------------------------------------------------------------- rings */
+
+static uint32_t hv_vpci_ring_data_size(HvVpciState *s)
+{
+    return s->ring_size - HV_VPCI_RING_HDR_SIZE;
+}
+
+/* Read the header indexes of a ring; false (channel broken) if bad. */
+static bool hv_vpci_ring_indexes(HvVpciState *s, uint64_t ring,
+                                 uint32_t *w, uint32_t *r)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    struct hv_vpci_ring_hdr hdr;
+    uint32_t size = hv_vpci_ring_data_size(s);
+
+    if (pci_dma_read(pdev, ring, &hdr, sizeof(hdr)) != MEMTX_OK) {
+        hv_vpci_guest_error(s, "ring 0x%" PRIx64 " unreadable", ring);
+        s->channel = HV_VPCI_CHANNEL_BROKEN;
+        return false;
+    }
+    *w = le32_to_cpu(hdr.write_index);
+    *r = le32_to_cpu(hdr.read_index);
+    if (*w >= size || *r >= size || (*w | *r) & 7) {
+        hv_vpci_guest_error(s, "ring 0x%" PRIx64 ": index out of range "
+                            "(write 0x%x read 0x%x size 0x%x)", ring, *w, *r,
+                            size);
+        s->channel = HV_VPCI_CHANNEL_BROKEN;
+        return false;
+    }
+    return true;
+}
+
+/* Copy @len bytes at data offset @off (may wrap); @len <= data size. */
+static void hv_vpci_ring_copy(HvVpciState *s, uint64_t ring, uint32_t off,
+                              void *buf, uint32_t len, bool to_guest)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint32_t size = hv_vpci_ring_data_size(s);
+    uint64_t data = ring + HV_VPCI_RING_HDR_SIZE;
+    uint32_t first = MIN(len, size - off);
+    DMADirection dir = to_guest ? DMA_DIRECTION_FROM_DEVICE
+                                : DMA_DIRECTION_TO_DEVICE;
+
+    pci_dma_rw(pdev, data + off, buf, first, dir, MEMTXATTRS_UNSPECIFIED);
+    if (first < len) {
+        pci_dma_rw(pdev, data, (uint8_t *)buf + first, len - first, dir,
+                   MEMTXATTRS_UNSPECIFIED);
+    }
+}
+
+/* Raise MSI vector 0 unless the guest masked ring interrupts. */
+static void hv_vpci_kick(HvVpciState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint32_t mask = 0;
+
+    if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
+        return;
+    }
+    pci_dma_read(pdev, s->hg_ring + offsetof(struct hv_vpci_ring_hdr,
+                                             interrupt_mask),
+                 &mask, sizeof(mask));
+    trace_hv_vpci_kick(le32_to_cpu(mask), msi_enabled(pdev));
+    if (!mask && msi_enabled(pdev)) {
+        msi_notify(pdev, 0);
+    }
+}
+
+/* HvVpciProtoOps.send: post one packet on the host->guest ring. */
+static void hv_vpci_send(void *opaque, uint16_t pkt_type, uint64_t trans_id,
+                         const void *payload, uint32_t len)
+{
+    HvVpciState *s = opaque;
+    uint32_t size = hv_vpci_ring_data_size(s);
+    uint32_t total = sizeof(struct hv_vpci_pkt_desc) + ROUND_UP(len, 8);
+    g_autofree uint8_t *pkt = NULL;
+    struct hv_vpci_pkt_desc desc;
+    uint32_t w, r, used, wi;
+
+    if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
+        trace_hv_vpci_send_dropped(pkt_type, len, "channel not enabled");
+        return;
+    }
+    if (!hv_vpci_ring_indexes(s, s->hg_ring, &w, &r)) {
+        return;
+    }
+    used = w >= r ? w - r : size - r + w;
+    /* A writer keeps 8 bytes free so full never looks empty. */
+    if (total + 8 > size - used) {
+        hv_vpci_guest_error(s, "host->guest ring full: packet 0x%x of %u "
+                            "bytes dropped", pkt_type, total);
+        return;
+    }
+    desc = (struct hv_vpci_pkt_desc) {
+        .type = cpu_to_le16(pkt_type),
+        .offset8 = cpu_to_le16(sizeof(desc) / 8),
+        .len8 = cpu_to_le16(total / 8),
+        .flags = 0,
+        .trans_id = cpu_to_le64(trans_id),
+    };
+    pkt = g_malloc0(total);
+    memcpy(pkt, &desc, sizeof(desc));
+    memcpy(pkt + sizeof(desc), payload, len);
+    hv_vpci_ring_copy(s, s->hg_ring, w, pkt, total, true);
+    /*
+     * pci_dma_rw orders its accesses (dma_barrier), so the packet is
+     * visible before the guest can see the new write index.
+     */
+    wi = cpu_to_le32((w + total) % size);
+    pci_dma_write(PCI_DEVICE(s), s->hg_ring, &wi, sizeof(wi));
+    trace_hv_vpci_send_packet(pkt_type, trans_id, total, w);
+}
+
+/*
+ * DOORBELL: consume every packet on the guest->host ring.  Indexes are
+ * guest-controlled: each is bounds-checked, and the loop consumes at least
+ * 16 bytes per turn, so it ends.
+ */
+static void hv_vpci_process_ring(HvVpciState *s)
+{
+    uint32_t size = hv_vpci_ring_data_size(s);
+    uint32_t w, r, ri;
+
+    if (!hv_vpci_ring_indexes(s, s->gh_ring, &w, &r)) {
+        return;
+    }
+    while (r != w) {
+        uint32_t avail = w > r ? w - r : size - r + w;
+        struct hv_vpci_pkt_desc desc;
+        uint32_t len, off;
+        g_autofree uint8_t *payload = NULL;
+
+        if (avail < sizeof(desc)) {
+            hv_vpci_guest_error(s, "guest->host ring: %u stray bytes", avail);
+            r = w;
+            break;
+        }
+        hv_vpci_ring_copy(s, s->gh_ring, r, &desc, sizeof(desc), false);
+        len = le16_to_cpu(desc.len8) * 8;
+        off = le16_to_cpu(desc.offset8) * 8;
+        trace_hv_vpci_ring_packet(le16_to_cpu(desc.type), len, off,
+                                  le16_to_cpu(desc.flags),
+                                  le64_to_cpu(desc.trans_id), r);
+        if (len < sizeof(desc) || len > avail || len > HV_VPCI_PKT_MAX_LEN ||
+            off < sizeof(desc) || off > len) {
+            struct hv_vpci_response bad = {
+                .status = (int32_t)HV_VPCI_STATUS_BAD_DATA,
+            };
+
+            hv_vpci_guest_error(s, "malformed packet at 0x%x: len 0x%x "
+                                "offset 0x%x (available 0x%x)", r, len, off,
+                                avail);
+            if (le16_to_cpu(desc.flags) &
+                HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED) {
+                hv_vpci_send(s, HV_VPCI_PKT_COMP, le64_to_cpu(desc.trans_id),
+                             &bad, sizeof(bad));
+            }
+            r = w;      /* framing lost: drop everything pending */
+            break;
+        }
+        if (le16_to_cpu(desc.type) != HV_VPCI_PKT_DATA_INBAND) {
+            hv_vpci_guest_error(s, "packet type 0x%x on the guest->host "
+                                "ring ignored", le16_to_cpu(desc.type));
+            r = (r + len) % size;
+            continue;
+        }
+        payload = g_malloc0(len - off + 1);
+        hv_vpci_ring_copy(s, s->gh_ring, (r + off) % size, payload, len - off,
+                          false);
+        r = (r + len) % size;
+        ri = cpu_to_le32(r);
+        pci_dma_write(PCI_DEVICE(s),
+                      s->gh_ring + offsetof(struct hv_vpci_ring_hdr,
+                                            read_index),
+                      &ri, sizeof(ri));
+        hv_vpci_proto_handle(&s->proto, payload, len - off,
+                             le64_to_cpu(desc.trans_id),
+                             le16_to_cpu(desc.flags));
+        if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
+            return;
+        }
+    }
+    ri = cpu_to_le32(r);
+    pci_dma_write(PCI_DEVICE(s),
+                  s->gh_ring + offsetof(struct hv_vpci_ring_hdr, read_index),
+                  &ri, sizeof(ri));
+}
+
+/* ---------------------------------------------------------------- aperture */
+
+static uint64_t hv_vpci_aperture_gpa(HvVpciState *s)
+{
+    return pci_get_bar_addr(PCI_DEVICE(s), HV_VPCI_APERTURE_BAR);
+}
+
+static bool hv_vpci_range_in_aperture(void *opaque, uint64_t gpa,
+                                      uint64_t len)
+{
+    HvVpciState *s = opaque;
+    uint64_t base = hv_vpci_aperture_gpa(s);
+
+    return base != PCI_BAR_UNMAPPED && len && gpa >= base &&
+           len <= s->aperture_size && gpa - base <= s->aperture_size - len;
+}
+
+static void hv_vpci_unmap_window(void *opaque)
+{
+    HvVpciState *s = opaque;
+
+    if (s->window_mapped) {
+        memory_region_del_subregion(&s->aperture, &s->window);
+        s->window_mapped = false;
+        trace_hv_vpci_window_unmap();
+    }
+}
+
+static bool hv_vpci_map_window(void *opaque, uint64_t gpa)
+{
+    HvVpciState *s = opaque;
+
+    if (!hv_vpci_range_in_aperture(s, gpa, HV_VPCI_CFG_WINDOW_SIZE)) {
+        return false;
+    }
+    hv_vpci_unmap_window(s);
+    memory_region_add_subregion_overlap(&s->aperture,
+                                        gpa - hv_vpci_aperture_gpa(s),
+                                        &s->window, 1);
+    s->window_mapped = true;
+    trace_hv_vpci_window_map(gpa);
+    return true;
+}
+
+/* The aperture BAR moved: child memory follows, the window stays at its
+ * GPA if that is still inside. */
+static void hv_vpci_update_aperture(HvVpciState *s)
+{
+    uint64_t base = hv_vpci_aperture_gpa(s);
+
+    if (base == PCI_BAR_UNMAPPED ||
+        s->child_alias_base == base) {
+        return;
+    }
+    trace_hv_vpci_aperture_moved(base);
+    s->child_alias_base = base;
+    memory_region_set_alias_offset(&s->child_alias, base);
+    if (s->window_mapped &&
+        !hv_vpci_map_window(s, s->proto.mmio_base)) {
+        hv_vpci_unmap_window(s);
+    }
+}
+
+static uint64_t hv_vpci_aperture_bg_read(void *opaque, hwaddr addr,
+                                         unsigned size)
+{
+    HvVpciState *s = opaque;
+
+    hv_vpci_guest_error(s, "read of unassigned aperture offset 0x%" HWADDR_PRIx
+                        " (no window or BAR there)", addr);
+    return ~0ULL;
+}
+
+static void hv_vpci_aperture_bg_write(void *opaque, hwaddr addr,
+                                      uint64_t val, unsigned size)
+{
+    HvVpciState *s = opaque;
+
+    hv_vpci_guest_error(s, "write of unassigned aperture offset 0x%"
+                        HWADDR_PRIx " (no window or BAR there)", addr);
+}
+
+static const MemoryRegionOps hv_vpci_aperture_bg_ops = {
+    .read = hv_vpci_aperture_bg_read,
+    .write = hv_vpci_aperture_bg_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+/* ---------------------------------------------------------------- window */
+
+/*
+ * The window's two entry points.  Every MMIO access to the window arrives
+ * here as (offset, size, value), so an ordering model can be put between
+ * the MMIO ops and these two functions without touching the decode.
+ */
+
+/* The selected function for an access at @off, or NULL; logs mistakes. */
+static bool hv_vpci_window_check(HvVpciState *s, hwaddr off, unsigned size,
+                                 bool write)
+{
+    if (s->proto.state != HV_VPCI_PROTO_STATE_D0) {
+        hv_vpci_guest_error(s, "window %s at 0x%" HWADDR_PRIx " while not "
+                            "in D0", write ? "write" : "read", off);
+        return false;
+    }
+    if (off / HV_VPCI_CFG_PAGE_SIZE !=
+        (off + size - 1) / HV_VPCI_CFG_PAGE_SIZE) {
+        hv_vpci_guest_error(s, "window %s at 0x%" HWADDR_PRIx " size %u "
+                            "crosses a page", write ? "write" : "read", off,
+                            size);
+        return false;
+    }
+    return true;
+}
+
+static PCIDevice *hv_vpci_window_target(HvVpciState *s)
+{
+    return hv_vpci_proto_find_function(&s->proto, s->window_slot);
+}
+
+static uint64_t hv_vpci_window_read(HvVpciState *s, hwaddr off, unsigned size)
+{
+    PCIDevice *dev;
+    uint32_t val;
+
+    if (!hv_vpci_window_check(s, off, size, false)) {
+        return ~0ULL;
+    }
+    if (off < HV_VPCI_CFG_PAGE_OFFSET) {
+        hv_vpci_guest_error(s, "read of the slot select page at 0x%"
+                            HWADDR_PRIx, off);
+        return ~0ULL;
+    }
+    dev = hv_vpci_window_target(s);
+    if (!dev) {
+        trace_hv_vpci_window_empty_slot(s->window_slot, off, size);
+        return ~0ULL;
+    }
+    val = pci_host_config_read_common(dev, off - HV_VPCI_CFG_PAGE_OFFSET,
+                                      pci_config_size(dev), size);
+    trace_hv_vpci_window_cfg_read(s->window_slot, off - HV_VPCI_CFG_PAGE_OFFSET,
+                                  size, val);
+    return val;
+}
+
+static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
+                                 uint64_t val)
+{
+    PCIDevice *dev;
+
+    if (!hv_vpci_window_check(s, off, size, true)) {
+        return;
+    }
+    if (off < HV_VPCI_CFG_PAGE_OFFSET) {
+        if (off != HV_VPCI_CFG_SELECT_OFFSET || size != 4) {
+            hv_vpci_guest_error(s, "select page write at 0x%" HWADDR_PRIx
+                                " size %u (only an aligned 4-byte write at 0)",
+                                off, size);
+            return;
+        }
+        if (val & ~0xffULL) {
+            hv_vpci_guest_error(s, "bad slot 0x%" PRIx64 " selected "
+                                "(reserved bits set)", val);
+        }
+        s->window_slot = val;
+        trace_hv_vpci_window_select(s->window_slot);
+        return;
+    }
+    dev = hv_vpci_window_target(s);
+    if (!dev) {
+        trace_hv_vpci_window_empty_slot(s->window_slot, off, size);
+        return;
+    }
+    trace_hv_vpci_window_cfg_write(s->window_slot,
+                                   off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
+    pci_host_config_write_common(dev, off - HV_VPCI_CFG_PAGE_OFFSET,
+                                 pci_config_size(dev), val, size);
+}
+
+static uint64_t hv_vpci_window_mmio_read(void *opaque, hwaddr addr,
+                                         unsigned size)
+{
+    return hv_vpci_window_read(opaque, addr, size);
+}
+
+static void hv_vpci_window_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                      unsigned size)
+{
+    hv_vpci_window_write(opaque, addr, size, val);
+}
+
+static const MemoryRegionOps hv_vpci_window_ops = {
+    .read = hv_vpci_window_mmio_read,
+    .write = hv_vpci_window_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 4, .unaligned = true },
+};
+
+/* ---------------------------------------------------------------- remap */
+
+/* Deliver a remapped interrupt to the first VP of @vp_mask. */
+static void hv_vpci_deliver(HvVpciState *s, uint32_t vector, uint8_t mode,
+                            uint64_t vp_mask)
+{
+    int cpu_index = ctz64(vp_mask);
+    CPUState *cs = qemu_get_cpu(cpu_index);
+    uint64_t apic_id;
+    uint64_t address;
+    uint32_t data;
+
+    if (!cs) {
+        hv_vpci_guest_error(s, "interrupt vector 0x%x targets VP %d, which "
+                            "does not exist: dropped", vector, cpu_index);
+        return;
+    }
+    apic_id = object_property_get_uint(OBJECT(cs), "apic-id", NULL);
+    address = HV_VPCI_REMAP_ADDRESS | (apic_id & 0xff) << 12;
+    data = (vector & 0xff) |
+           (mode == HV_VPCI_DELIVERY_LOWEST ? 1u << 8 : 0);
+    s->msi_remapped++;
+    s->last_msi_address = address;
+    s->last_msi_data = data;
+    trace_hv_vpci_msi_deliver(vector, cpu_index, address, data);
+    address_space_stl_le(&address_space_memory, address, data,
+                         MEMTXATTRS_UNSPECIFIED, NULL);
+}
+
+static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    HvVpciDmaSpace *d = opaque;
+    HvVpciState *s = d->s;
+    const HvVpciIrqEntry *e = NULL;
+    uint64_t address = HV_VPCI_REMAP_ADDRESS + addr;
+    unsigned index = 0;
+
+    if (addr == 0 && size == 4) {
+        e = hv_vpci_proto_lookup_irq(&s->proto, val, &index);
+    }
+    if (e && e->devfn == d->devfn) {
+        hv_vpci_deliver(s, e->vector + index, e->delivery_mode, e->vp_mask);
+        return;
+    }
+    s->msi_stale++;
+    trace_hv_vpci_msi_stale(d->devfn, address, val, s->stale_drop);
+    if (s->stale_drop) {
+        hv_vpci_guest_error(s, "function 0x%x: MSI 0x%" PRIx64 "/0x%" PRIx64
+                            " matches no live interrupt: dropped", d->devfn,
+                            address, val);
+        return;
+    }
+    /* Deliver as programmed: what a guest without remapping would get. */
+    s->last_msi_address = address;
+    s->last_msi_data = val;
+    address_space_stl_le(&address_space_memory, address, val,
+                         MEMTXATTRS_UNSPECIFIED, NULL);
+}
+
+static uint64_t hv_vpci_msi_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static const MemoryRegionOps hv_vpci_msi_ops = {
+    .read = hv_vpci_msi_read,
+    .write = hv_vpci_msi_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+static AddressSpace *hv_vpci_dma_as(PCIBus *bus, void *opaque, int devfn)
+{
+    HvVpciState *s = opaque;
+    HvVpciDmaSpace *d = s->dma[devfn];
+    g_autofree char *name = NULL;
+
+    if (d) {
+        return &d->as;
+    }
+    d = g_new0(HvVpciDmaSpace, 1);
+    d->s = s;
+    d->devfn = devfn;
+    name = g_strdup_printf("hv-vpci-dma-%02x", devfn);
+    memory_region_init(&d->root, OBJECT(s), name, UINT64_MAX);
+    memory_region_init_alias(&d->sysmem, OBJECT(s), "hv-vpci-dma-sysmem",
+                             get_system_memory(), 0, UINT64_MAX);
+    memory_region_add_subregion_overlap(&d->root, 0, &d->sysmem, 0);
+    memory_region_init_io(&d->msi, OBJECT(s), &hv_vpci_msi_ops, d,
+                          "hv-vpci-msi-remap", HV_VPCI_REMAP_WINDOW_SIZE);
+    memory_region_add_subregion_overlap(&d->root, HV_VPCI_REMAP_ADDRESS,
+                                        &d->msi, 1);
+    address_space_init(&d->as, &d->root, name);
+    s->dma[devfn] = d;
+    return &d->as;
+}
+
+static const PCIIOMMUOps hv_vpci_iommu_ops = {
+    .get_address_space = hv_vpci_dma_as,
+};
+
+/* Hyper-V vPCI has no INTx: a child asserting it is only traced. */
+static void hv_vpci_child_set_irq(void *opaque, int pin, int level)
+{
+    trace_hv_vpci_child_intx(pin, level);
+}
+
+static int hv_vpci_child_map_irq(PCIDevice *dev, int pin)
+{
+    return pin;
+}
+
+/* ---------------------------------------------------------------- regs */
+
+static uint64_t hv_vpci_reg_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HvVpciState *s = opaque;
+    uint32_t val = 0;
+
+    switch (addr) {
+    case HV_VPCI_REG_MAGIC:
+        val = HV_VPCI_MAGIC;
+        break;
+    case HV_VPCI_REG_VERSION:
+        val = HV_VPCI_TRANSPORT_VERSION;
+        break;
+    case HV_VPCI_REG_GH_RING_LO:
+        val = s->gh_ring;
+        break;
+    case HV_VPCI_REG_GH_RING_HI:
+        val = s->gh_ring >> 32;
+        break;
+    case HV_VPCI_REG_HG_RING_LO:
+        val = s->hg_ring;
+        break;
+    case HV_VPCI_REG_HG_RING_HI:
+        val = s->hg_ring >> 32;
+        break;
+    case HV_VPCI_REG_RING_SIZE:
+        val = s->ring_size;
+        break;
+    case HV_VPCI_REG_CTRL:
+        val = s->ctrl;
+        break;
+    case HV_VPCI_REG_STATUS:
+        val = (s->channel == HV_VPCI_CHANNEL_ENABLED ?
+               HV_VPCI_STATUS_ENABLED : 0) |
+              (s->channel == HV_VPCI_CHANNEL_BROKEN ?
+               HV_VPCI_STATUS_BROKEN : 0);
+        break;
+    case HV_VPCI_REG_ERRORS:
+        val = s->errors;
+        break;
+    case HV_VPCI_REG_APERTURE_SIZE_LO:
+        val = s->aperture_size;
+        break;
+    case HV_VPCI_REG_APERTURE_SIZE_HI:
+        val = s->aperture_size >> 32;
+        break;
+    case HV_VPCI_REG_INSTANCE:
+        val = s->instance;
+        break;
+    case HV_VPCI_REG_DOORBELL:
+    default:
+        hv_vpci_guest_error(s, "read of register 0x%" HWADDR_PRIx, addr);
+        val = ~0u;
+        break;
+    }
+    trace_hv_vpci_reg_read(addr, val);
+    return val;
+}
+
+static bool hv_vpci_rings_valid(HvVpciState *s)
+{
+    uint32_t size = s->ring_size;
+
+    return size >= HV_VPCI_RING_MIN_SIZE && size <= HV_VPCI_RING_MAX_SIZE &&
+           is_power_of_2(size) && s->gh_ring && s->hg_ring &&
+           !((s->gh_ring | s->hg_ring) & (HV_VPCI_RING_HDR_SIZE - 1));
+}
+
+static void hv_vpci_channel_reset(HvVpciState *s)
+{
+    s->channel = HV_VPCI_CHANNEL_DISABLED;
+    s->window_slot = 0;
+    hv_vpci_unmap_window(s);
+    hv_vpci_proto_reset(&s->proto);
+}
+
+static void hv_vpci_write_ctrl(HvVpciState *s, uint32_t val)
+{
+    s->ctrl = val;
+    if (!(val & HV_VPCI_CTRL_ENABLE)) {
+        hv_vpci_channel_reset(s);
+        return;
+    }
+    if (s->channel != HV_VPCI_CHANNEL_DISABLED) {
+        return;     /* already enabled, or broken until ENABLE is cleared */
+    }
+    if (!hv_vpci_rings_valid(s)) {
+        hv_vpci_guest_error(s, "enable with invalid rings (0x%" PRIx64
+                            ", 0x%" PRIx64 ", size 0x%x)", s->gh_ring,
+                            s->hg_ring, s->ring_size);
+        return;
+    }
+    s->channel = HV_VPCI_CHANNEL_ENABLED;
+}
+
+static void hv_vpci_reg_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    HvVpciState *s = opaque;
+    bool ring_reg = addr >= HV_VPCI_REG_GH_RING_LO &&
+                    addr <= HV_VPCI_REG_RING_SIZE;
+
+    trace_hv_vpci_reg_write(addr, val);
+    if (ring_reg && s->channel != HV_VPCI_CHANNEL_DISABLED) {
+        hv_vpci_guest_error(s, "ring register 0x%" HWADDR_PRIx " written "
+                            "while enabled", addr);
+        return;
+    }
+    switch (addr) {
+    case HV_VPCI_REG_GH_RING_LO:
+        s->gh_ring = deposit64(s->gh_ring, 0, 32, val);
+        break;
+    case HV_VPCI_REG_GH_RING_HI:
+        s->gh_ring = deposit64(s->gh_ring, 32, 32, val);
+        break;
+    case HV_VPCI_REG_HG_RING_LO:
+        s->hg_ring = deposit64(s->hg_ring, 0, 32, val);
+        break;
+    case HV_VPCI_REG_HG_RING_HI:
+        s->hg_ring = deposit64(s->hg_ring, 32, 32, val);
+        break;
+    case HV_VPCI_REG_RING_SIZE:
+        s->ring_size = val;
+        break;
+    case HV_VPCI_REG_CTRL:
+        hv_vpci_write_ctrl(s, val);
+        break;
+    case HV_VPCI_REG_DOORBELL:
+        if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
+            hv_vpci_guest_error(s, "doorbell while the channel is %s",
+                                s->channel == HV_VPCI_CHANNEL_BROKEN ?
+                                "broken" : "disabled");
+            return;
+        }
+        hv_vpci_process_ring(s);
+        hv_vpci_kick(s);
+        break;
+    default:
+        hv_vpci_guest_error(s, "write of read-only or unknown register 0x%"
+                            HWADDR_PRIx, addr);
+        break;
+    }
+}
+
+static const MemoryRegionOps hv_vpci_reg_ops = {
+    .read = hv_vpci_reg_read,
+    .write = hv_vpci_reg_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---------------------------------------------------------------- hotplug */
+
+static void hv_vpci_eject_complete(void *opaque, PCIDevice *dev)
+{
+    HvVpciState *s = opaque;
+
+    trace_hv_vpci_unplug(dev->devfn);
+    hotplug_handler_unplug(HOTPLUG_HANDLER(s), DEVICE(dev), &error_abort);
+    object_unparent(OBJECT(dev));
+}
+
+static void hv_vpci_plug(HotplugHandler *hh, DeviceState *dev, Error **errp)
+{
+    HvVpciState *s = HV_VPCI(hh);
+
+    if (!dev->hotplugged) {
+        return;     /* cold-plugged: the guest will query */
+    }
+    trace_hv_vpci_plug(PCI_DEVICE(dev)->devfn);
+    hv_vpci_proto_send_bus_relations(&s->proto);
+    hv_vpci_kick(s);
+}
+
+static void hv_vpci_unplug_request(HotplugHandler *hh, DeviceState *dev,
+                                   Error **errp)
+{
+    HvVpciState *s = HV_VPCI(hh);
+    PCIDevice *pdev = PCI_DEVICE(dev);
+
+    if (s->proto.func[pdev->devfn].eject_pending) {
+        error_setg(errp, "hv-vpci: eject of function 0x%x already pending",
+                   pdev->devfn);
+        return;
+    }
+    if (!hv_vpci_proto_send_eject(&s->proto, pdev)) {
+        /* No guest driver: nobody to ask. */
+        hv_vpci_proto_forget_function(&s->proto, pdev->devfn);
+        hv_vpci_eject_complete(s, pdev);
+        return;
+    }
+    hv_vpci_kick(s);
+}
+
+static void hv_vpci_unplug(HotplugHandler *hh, DeviceState *dev, Error **errp)
+{
+    qdev_unrealize(dev);
+}
+
+/* ---------------------------------------------------------------- device */
+
+static const HvVpciProtoOps hv_vpci_proto_ops = {
+    .send = hv_vpci_send,
+    .guest_error = hv_vpci_count_error,
+    .map_window = hv_vpci_map_window,
+    .unmap_window = hv_vpci_unmap_window,
+    .range_in_aperture = hv_vpci_range_in_aperture,
+    .eject_complete = hv_vpci_eject_complete,
+};
+
+static void hv_vpci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                                 int len)
+{
+    pci_default_write_config(pdev, addr, val, len);
+    hv_vpci_update_aperture(HV_VPCI(pdev));
+}
+
+static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
+{
+    HvVpciState *s = HV_VPCI(pdev);
+    Object *obj = OBJECT(s);
+    const char *bus_name = DEVICE(s)->id;
+
+    if (!s->stale_msi || !strcmp(s->stale_msi, "deliver")) {
+        s->stale_drop = false;
+    } else if (!strcmp(s->stale_msi, "drop")) {
+        s->stale_drop = true;
+    } else {
+        error_setg(errp, "hv-vpci: stale-msi must be 'deliver' or 'drop'");
+        return;
+    }
+    if (s->aperture_size < 2 * HV_VPCI_CFG_WINDOW_SIZE ||
+        !is_power_of_2(s->aperture_size)) {
+        error_setg(errp, "hv-vpci: aperture-size must be a power of two "
+                   ">= 16 KiB");
+        return;
+    }
+
+    pci_config_set_class(pdev->config, PCI_CLASS_BRIDGE_OTHER);
+    pdev->config[PCI_INTERRUPT_PIN] = 0;
+    if (msi_init(pdev, 0, HV_VPCI_MSI_VECTORS, true, false, errp) < 0) {
+        return;
+    }
+
+    memory_region_init_io(&s->regs, obj, &hv_vpci_reg_ops, s, "hv-vpci-regs",
+                          HV_VPCI_REG_SIZE);
+    pci_register_bar(pdev, HV_VPCI_REG_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->regs);
+
+    memory_region_init(&s->child_mem, obj, "hv-vpci-child-mem", UINT64_MAX);
+    memory_region_init(&s->child_io, obj, "hv-vpci-child-io", 64 * KiB);
+    memory_region_init(&s->aperture, obj, "hv-vpci-aperture",
+                       s->aperture_size);
+    memory_region_init_io(&s->aperture_bg, obj, &hv_vpci_aperture_bg_ops, s,
+                          "hv-vpci-aperture-unassigned", s->aperture_size);
+    memory_region_add_subregion_overlap(&s->aperture, 0, &s->aperture_bg, -1);
+    memory_region_init_alias(&s->child_alias, obj, "hv-vpci-aperture-child",
+                             &s->child_mem, 0, s->aperture_size);
+    memory_region_add_subregion_overlap(&s->aperture, 0, &s->child_alias, 0);
+    memory_region_init_io(&s->window, obj, &hv_vpci_window_ops, s,
+                          "hv-vpci-window", HV_VPCI_CFG_WINDOW_SIZE);
+    pci_register_bar(pdev, HV_VPCI_APERTURE_BAR,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->aperture);
+
+    s->host = HV_VPCI_HOST(qdev_new(TYPE_HV_VPCI_HOST));
+    s->bus = pci_root_bus_new(DEVICE(s->host), bus_name, &s->child_mem,
+                              &s->child_io, 0, TYPE_PCIE_BUS);
+    PCI_HOST_BRIDGE(s->host)->bus = s->bus;
+    pci_bus_irqs(s->bus, hv_vpci_child_set_irq, s, PCI_NUM_PINS);
+    pci_bus_map_irqs(s->bus, hv_vpci_child_map_irq);
+    pci_setup_iommu(s->bus, &hv_vpci_iommu_ops, s);
+    qbus_set_hotplug_handler(BUS(s->bus), OBJECT(s));
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(s->host), errp)) {
+        goto err_bus;
+    }
+
+    hv_vpci_proto_init(&s->proto, &hv_vpci_proto_ops, s, s->bus);
+    return;
+
+err_bus:
+    object_unparent(OBJECT(s->bus));
+    object_unref(OBJECT(s->host));
+    s->bus = NULL;
+    s->host = NULL;
+    msi_uninit(pdev);
+}
+
+static void hv_vpci_exit(PCIDevice *pdev)
+{
+    HvVpciState *s = HV_VPCI(pdev);
+
+    hv_vpci_unmap_window(s);
+    msi_uninit(pdev);
+}
+
+static void hv_vpci_reset(DeviceState *dev)
+{
+    HvVpciState *s = HV_VPCI(dev);
+
+    s->gh_ring = 0;
+    s->hg_ring = 0;
+    s->ring_size = 0;
+    s->ctrl = 0;
+    s->errors = 0;
+    hv_vpci_channel_reset(s);
+}
+
+static int hv_vpci_post_load(void *opaque, int version_id)
+{
+    HvVpciState *s = opaque;
+
+    hv_vpci_update_aperture(s);
+    hv_vpci_unmap_window(s);
+    if (s->proto.mmio_base) {
+        hv_vpci_map_window(s, s->proto.mmio_base);
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_hv_vpci = {
+    .name = TYPE_HV_VPCI,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = hv_vpci_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, HvVpciState),
+        VMSTATE_UINT64(gh_ring, HvVpciState),
+        VMSTATE_UINT64(hg_ring, HvVpciState),
+        VMSTATE_UINT32(ring_size, HvVpciState),
+        VMSTATE_UINT32(ctrl, HvVpciState),
+        VMSTATE_UINT32(channel, HvVpciState),
+        VMSTATE_UINT32(errors, HvVpciState),
+        VMSTATE_UINT32(window_slot, HvVpciState),
+        VMSTATE_STRUCT(proto, HvVpciState, 1, vmstate_hv_vpci_proto,
+                       HvVpciProto),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void hv_vpci_instance_init(Object *obj)
+{
+    HvVpciState *s = HV_VPCI(obj);
+
+    object_property_add_uint32_ptr(obj, "msi-remapped", &s->msi_remapped,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "msi-stale", &s->msi_stale,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "last-msi-address",
+                                   &s->last_msi_address, OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "last-msi-data", &s->last_msi_data,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "errors", &s->errors,
+                                   OBJ_PROP_FLAG_READ);
+}
+
+static const Property hv_vpci_properties[] = {
+    DEFINE_PROP_SIZE("aperture-size", HvVpciState, aperture_size,
+                     HV_VPCI_DEFAULT_APERTURE),
+    DEFINE_PROP_STRING("stale-msi", HvVpciState, stale_msi),
+    DEFINE_PROP_UINT32("instance", HvVpciState, instance, 1),
+};
+
+static void hv_vpci_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    HotplugHandlerClass *hc = HOTPLUG_HANDLER_CLASS(klass);
+
+    k->realize = hv_vpci_realize;
+    k->exit = hv_vpci_exit;
+    k->config_write = hv_vpci_config_write;
+    k->vendor_id = HV_VPCI_PCI_VENDOR_ID;
+    k->device_id = HV_VPCI_PCI_DEVICE_ID;
+    k->revision = HV_VPCI_TRANSPORT_VERSION;
+    k->class_id = PCI_CLASS_BRIDGE_OTHER;
+    dc->desc = "Hyper-V vPCI bus (ring transport)";
+    dc->hotpluggable = false;
+    dc->vmsd = &vmstate_hv_vpci;
+    device_class_set_legacy_reset(dc, hv_vpci_reset);
+    device_class_set_props(dc, hv_vpci_properties);
+    set_bit(DEVICE_CATEGORY_BRIDGE, dc->categories);
+    hc->plug = hv_vpci_plug;
+    hc->unplug_request = hv_vpci_unplug_request;
+    hc->unplug = hv_vpci_unplug;
+}
+
+static void hv_vpci_host_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+
+    dc->fw_name = "pci";
+    /* Reason: created by hv-vpci for its child bus. */
+    dc->user_creatable = false;
+}
+
+static const TypeInfo hv_vpci_types[] = {
+    {
+        .name = TYPE_HV_VPCI,
+        .parent = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(HvVpciState),
+        .instance_init = hv_vpci_instance_init,
+        .class_init = hv_vpci_class_init,
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+            { TYPE_HOTPLUG_HANDLER },
+            { },
+        },
+    },
+    {
+        .name = TYPE_HV_VPCI_HOST,
+        .parent = TYPE_PCI_HOST_BRIDGE,
+        .instance_size = sizeof(HvVpciHost),
+        .class_init = hv_vpci_host_class_init,
+    },
+};
+
+DEFINE_TYPES(hv_vpci_types)

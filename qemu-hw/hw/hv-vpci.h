@@ -1,0 +1,103 @@
+/*
+ * hv-vpci: the Hyper-V vPCI protocol engine and its interface to a
+ * transport.
+ *
+ * The engine (hv-vpci-proto.c) parses guest messages and produces replies
+ * and host notifications; it never touches rings, registers or MSIs.  A
+ * transport (today the PCI rings of hv-vpci.c, later a VMBus channel)
+ * feeds it one packet payload at a time with hv_vpci_proto_handle() and
+ * receives everything it must send through HvVpciProtoOps.send.
+ *
+ * Serialisation: every entry point runs with the BQL held (MMIO handlers,
+ * hotplug callbacks, reset), so the engine needs no lock of its own.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_VPCI_RIG_HV_VPCI_H
+#define HW_VPCI_RIG_HV_VPCI_H
+
+#include "hw/pci/pci.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/pci/pci_device.h"
+#include "hv-vpci-wire.h"
+
+/*
+ * Interrupt remapping scheme: every create-interrupt reply hands out
+ * address HV_VPCI_REMAP_ADDRESS and data (handle + 1) << HV_VPCI_REMAP_SHIFT,
+ * handle being the table index.  The low HV_VPCI_REMAP_SHIFT bits stay free
+ * for the multi-message MSI index the device ORs in.
+ */
+#define HV_VPCI_REMAP_ADDRESS       0xfee00000ULL
+#define HV_VPCI_REMAP_WINDOW_SIZE   0x100000ULL
+#define HV_VPCI_REMAP_SHIFT         5
+#define HV_VPCI_REMAP_ENTRIES       256
+#define HV_VPCI_MAX_VECTOR_COUNT    32
+
+/* Where the protocol is; one value per step of the guest's bring-up. */
+typedef enum HvVpciProtoState {
+    HV_VPCI_PROTO_STATE_IDLE = 0,       /* no version negotiated yet */
+    HV_VPCI_PROTO_STATE_NEGOTIATED,     /* version agreed, not in D0 */
+    HV_VPCI_PROTO_STATE_D0,             /* D0 entered: window live */
+} HvVpciProtoState;
+
+/* One remapped interrupt, built from a create-interrupt request. */
+typedef struct HvVpciIrqEntry {
+    bool in_use;            /* false: free, messages to it are stale */
+    uint8_t devfn;          /* the function the guest created it for */
+    uint16_t vector_count;  /* power of two, 1..32 */
+    uint8_t delivery_mode;  /* HV_VPCI_DELIVERY_* */
+    uint32_t vector;        /* guest IDT vector (first of the block) */
+    uint64_t vp_mask;       /* target VP indexes (= QEMU cpu-index) */
+} HvVpciIrqEntry;
+
+/* Per child function protocol state, indexed by devfn. */
+typedef struct HvVpciFuncState {
+    bool resources_assigned;    /* RESOURCES_ASSIGNED seen, not released */
+    bool eject_pending;         /* EJECT sent, EJECTION_COMPLETE awaited */
+} HvVpciFuncState;
+
+/* What the engine needs from its transport and from the device. */
+typedef struct HvVpciProtoOps {
+    /* Post one packet (descriptor type, trans_id, payload) to the guest. */
+    void (*send)(void *opaque, uint16_t pkt_type, uint64_t trans_id,
+                 const void *payload, uint32_t len);
+    /* Count one guest mistake (the engine has already logged it). */
+    void (*guest_error)(void *opaque);
+    /* Map the config window at @gpa; false if it does not fit. */
+    bool (*map_window)(void *opaque, uint64_t gpa);
+    void (*unmap_window)(void *opaque);
+    /* Does [gpa, gpa + len) lie inside the MMIO aperture? */
+    bool (*range_in_aperture)(void *opaque, uint64_t gpa, uint64_t len);
+    /* The guest completed the ejection of @dev: unplug it. */
+    void (*eject_complete)(void *opaque, PCIDevice *dev);
+} HvVpciProtoOps;
+
+typedef struct HvVpciProto {
+    const HvVpciProtoOps *ops;
+    void *opaque;
+    PCIBus *bus;                /* the child bus the functions live on */
+
+    HvVpciProtoState state;
+    uint32_t version;           /* negotiated protocol version, 0 if none */
+    uint64_t mmio_base;         /* window GPA from D0 entry */
+    HvVpciFuncState func[HV_VPCI_MAX_FUNCTIONS];
+    HvVpciIrqEntry irq[HV_VPCI_REMAP_ENTRIES];
+} HvVpciProto;
+
+void hv_vpci_proto_init(HvVpciProto *p, const HvVpciProtoOps *ops,
+                        void *opaque, PCIBus *bus);
+void hv_vpci_proto_reset(HvVpciProto *p);
+void hv_vpci_proto_handle(HvVpciProto *p, const void *payload, uint32_t len,
+                          uint64_t trans_id, uint16_t flags);
+void hv_vpci_proto_send_bus_relations(HvVpciProto *p);
+bool hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev);
+void hv_vpci_proto_forget_function(HvVpciProto *p, uint8_t devfn);
+const HvVpciIrqEntry *hv_vpci_proto_lookup_irq(HvVpciProto *p,
+                                               uint32_t data,
+                                               unsigned *index);
+PCIDevice *hv_vpci_proto_find_function(HvVpciProto *p, uint32_t wslot);
+const char *hv_vpci_proto_state_name(HvVpciProtoState state);
+
+extern const VMStateDescription vmstate_hv_vpci_proto;
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * vpci-rig: write-combining ordering model of the hv-vpci config window
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * See vpci-wc.h for the semantics.  Target-specific: it names the guest
+ * instruction of each access with x86_cpu_io_guest_pc() (patch 0004).
+ */
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "hw/core/cpu.h"
+#include "cpu.h"
+#include "vpci-wc.h"
+#include "trace.h"
+
+static const char *const order_names[] = {
+    [VPCI_WC_ORDER_PROGRAM] = "program",
+    [VPCI_WC_ORDER_REVERSE] = "reverse",
+    [VPCI_WC_ORDER_RANDOM] = "random",
+};
+
+bool vpci_wc_parse_order(const char *s, VpciWcOrder *order)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(order_names); i++) {
+        if (!strcmp(s, order_names[i])) {
+            *order = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *vpci_wc_hazard_kind_name(VpciWcHazardKind kind)
+{
+    switch (kind) {
+    case VPCI_WC_HAZARD_LOAD_PASSES_STORE:
+        return "load-passes-store";
+    case VPCI_WC_HAZARD_STORE_PASSES_STORE:
+        return "store-passes-store";
+    case VPCI_WC_HAZARD_CROSS_VCPU:
+        return "cross-vcpu";
+    }
+    return "unknown";
+}
+
+/* xorshift64*: small, seedable, and the same on every host. */
+static uint64_t wc_random(VpciWc *wc)
+{
+    uint64_t x = wc->rng;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    wc->rng = x;
+    return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* The accessing vCPU, or NULL for qtest and other non-vCPU accesses. */
+static CPUState *wc_vcpu(VpciWc *wc)
+{
+    if (!current_cpu || current_cpu->cpu_index >= wc->nvcpus) {
+        return NULL;
+    }
+    return current_cpu;
+}
+
+static uint64_t wc_guest_pc(CPUState *cs)
+{
+    uint64_t pc;
+
+    return x86_cpu_io_guest_pc(cs, &pc) ? pc : 0;
+}
+
+static uint64_t wc_epoch(unsigned vcpu)
+{
+    CPUState *cs = qemu_get_cpu(vcpu);
+
+    return cs ? qatomic_read(&cs->ordering_epoch) : 0;
+}
+
+/* The buffered store with the lowest (oldest) or highest sequence. */
+static const VpciWcStore *buffer_pick(const VpciWcBuffer *buf, bool newest,
+                                      hwaddr skip_line, bool use_skip)
+{
+    const VpciWcStore *best = NULL;
+
+    for (unsigned l = 0; l < buf->nlines; l++) {
+        const VpciWcLine *line = &buf->lines[l];
+
+        if (use_skip && line->base == skip_line) {
+            continue;
+        }
+        for (unsigned s = 0; s < line->nstores; s++) {
+            const VpciWcStore *st = &line->stores[s];
+
+            if (!best || (newest ? st->seq > best->seq : st->seq < best->seq)) {
+                best = st;
+            }
+        }
+    }
+    return best;
+}
+
+static void wc_report(VpciWc *wc, VpciWcHazardKind kind, bool is_store,
+                      int vcpu, hwaddr offset, unsigned size, uint64_t pc,
+                      int earlier_vcpu, const VpciWcStore *earlier)
+{
+    VpciWcHazard h = {
+        .kind = kind,
+        .is_store = is_store,
+        .vcpu = vcpu,
+        .offset = offset,
+        .size = size,
+        .pc = pc,
+        .earlier_vcpu = earlier_vcpu,
+        .earlier_offset = earlier->offset,
+        .earlier_pc = earlier->pc,
+    };
+
+    wc->hazards++;
+    trace_vpci_wc_hazard(vpci_wc_hazard_kind_name(kind), vcpu, offset, pc,
+                         earlier_vcpu, earlier->offset, earlier->pc);
+    if (wc->hazard) {
+        wc->hazard(wc->opaque, &h);
+    }
+}
+
+/* Lines of one buffer reach the device in the configured order. */
+static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
+{
+    VpciWcBuffer *buf = &wc->buffers[vcpu];
+    unsigned n = buf->nlines;
+    g_autofree unsigned *order = NULL;
+
+    if (!n) {
+        return;
+    }
+    order = g_new(unsigned, n);
+    for (unsigned i = 0; i < n; i++) {
+        /* Lines are kept in the order they were first written. */
+        order[i] = wc->order == VPCI_WC_ORDER_REVERSE ? n - 1 - i : i;
+    }
+    if (wc->order == VPCI_WC_ORDER_RANDOM) {
+        for (unsigned i = n - 1; i > 0; i--) {
+            unsigned j = wc_random(wc) % (i + 1);
+            unsigned t = order[i];
+
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+    trace_vpci_wc_drain(vcpu, n, why);
+    wc->drains++;
+    /* Empty the buffer first: apply() may re-enter the window model. */
+    buf->nlines = 0;
+    for (unsigned i = 0; i < n; i++) {
+        VpciWcLine *line = &buf->lines[order[i]];
+
+        /* Stores combined in one line land in program order. */
+        for (unsigned s = 0; s < line->nstores; s++) {
+            VpciWcStore *st = &line->stores[s];
+
+            wc->apply(wc->opaque, st->offset, st->value, st->size);
+        }
+        line->nstores = 0;
+    }
+}
+
+static void wc_rearm(VpciWc *wc)
+{
+    int64_t next = INT64_MAX;
+
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        if (wc->buffers[v].nlines) {
+            next = MIN(next, wc->buffers[v].deadline_ns);
+        }
+    }
+    if (next == INT64_MAX) {
+        timer_del(wc->timer);
+    } else {
+        timer_mod(wc->timer, next);
+    }
+}
+
+/* Drain every buffer whose vCPU has drained since, or whose time is up. */
+static void wc_sync(VpciWc *wc)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        VpciWcBuffer *buf = &wc->buffers[v];
+
+        if (!buf->nlines) {
+            continue;
+        }
+        if (wc_epoch(v) != buf->epoch) {
+            wc_drain_buffer(wc, v, "epoch");
+        } else if (now >= buf->deadline_ns) {
+            wc_drain_buffer(wc, v, "delay");
+        }
+    }
+}
+
+static void wc_timer_cb(void *opaque)
+{
+    VpciWc *wc = opaque;
+
+    wc_sync(wc);
+    wc_rearm(wc);
+}
+
+/* Report the oldest undrained store of any other vCPU, if there is one. */
+static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
+                           hwaddr offset, unsigned size, uint64_t pc)
+{
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        const VpciWcStore *st;
+
+        if (v == cs->cpu_index || !wc->buffers[v].nlines) {
+            continue;
+        }
+        st = buffer_pick(&wc->buffers[v], false, 0, false);
+        wc_report(wc, VPCI_WC_HAZARD_CROSS_VCPU, is_store, cs->cpu_index,
+                  offset, size, pc, v, st);
+        return;
+    }
+}
+
+static VpciWcLine *buffer_find_line(VpciWcBuffer *buf, hwaddr base)
+{
+    for (unsigned l = 0; l < buf->nlines; l++) {
+        if (buf->lines[l].base == base) {
+            return &buf->lines[l];
+        }
+    }
+    return NULL;
+}
+
+void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
+{
+    CPUState *cs = wc_vcpu(wc);
+    hwaddr base = offset & ~(hwaddr)(wc->line_size - 1);
+    VpciWcBuffer *buf;
+    VpciWcLine *line;
+    const VpciWcStore *other;
+    uint64_t pc;
+
+    if (!wc->enabled || !cs) {
+        wc->apply(wc->opaque, offset, value, size);
+        return;
+    }
+    wc_sync(wc);
+    pc = wc_guest_pc(cs);
+    wc_check_cross(wc, cs, true, offset, size, pc);
+
+    buf = &wc->buffers[cs->cpu_index];
+    other = buffer_pick(buf, false, base, true);
+    if (other) {
+        wc_report(wc, VPCI_WC_HAZARD_STORE_PASSES_STORE, true, cs->cpu_index,
+                  offset, size, pc, cs->cpu_index, other);
+    }
+
+    line = buffer_find_line(buf, base);
+    if (line && line->nstores == VPCI_WC_STORES_PER_LINE) {
+        wc_drain_buffer(wc, cs->cpu_index, "line-full");
+        line = NULL;
+    }
+    if (!line) {
+        if (buf->nlines == wc->lines_per_vcpu) {
+            wc_drain_buffer(wc, cs->cpu_index, "full");
+        }
+        if (!buf->nlines) {
+            buf->epoch = qatomic_read(&cs->ordering_epoch);
+            buf->deadline_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                               wc->delay_ns;
+        }
+        line = &buf->lines[buf->nlines++];
+        line->base = base;
+        line->nstores = 0;
+    }
+    line->stores[line->nstores++] = (VpciWcStore) {
+        .offset = offset,
+        .value = value,
+        .size = size,
+        .pc = pc,
+        .seq = wc->next_seq++,
+    };
+    trace_vpci_wc_store(cs->cpu_index, offset, value, size, pc);
+    wc_rearm(wc);
+}
+
+uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
+{
+    CPUState *cs = wc_vcpu(wc);
+    hwaddr base = offset & ~(hwaddr)(wc->line_size - 1);
+    VpciWcBuffer *buf;
+    const VpciWcStore *other;
+    uint64_t pc;
+
+    if (!wc->enabled || !cs) {
+        return wc->read(wc->opaque, offset, size);
+    }
+    wc_sync(wc);
+    pc = wc_guest_pc(cs);
+    wc_check_cross(wc, cs, false, offset, size, pc);
+
+    buf = &wc->buffers[cs->cpu_index];
+    if (buffer_find_line(buf, base)) {
+        /* A load hitting a buffered line waits for this vCPU's stores. */
+        wc_drain_buffer(wc, cs->cpu_index, "load-hit");
+    } else {
+        other = buffer_pick(buf, true, 0, false);
+        if (other) {
+            wc_report(wc, VPCI_WC_HAZARD_LOAD_PASSES_STORE, false,
+                      cs->cpu_index, offset, size, pc, cs->cpu_index, other);
+        }
+    }
+    wc_rearm(wc);
+    return wc->read(wc->opaque, offset, size);
+}
+
+void vpci_wc_drain_all(VpciWc *wc)
+{
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        wc_drain_buffer(wc, v, "device");
+    }
+    wc_rearm(wc);
+}
+
+void vpci_wc_reset(VpciWc *wc)
+{
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        wc->buffers[v].nlines = 0;
+    }
+    wc->rng = wc->seed ? wc->seed : 0x9e3779b97f4a7c15ULL;
+    wc->next_seq = 0;
+    if (wc->timer) {
+        timer_del(wc->timer);
+    }
+}
+
+void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
+{
+    assert(wc->apply && wc->read);
+    assert(is_power_of_2(wc->line_size) && wc->lines_per_vcpu > 0);
+    wc->nvcpus = nvcpus;
+    wc->buffers = g_new0(VpciWcBuffer, nvcpus);
+    for (unsigned v = 0; v < nvcpus; v++) {
+        wc->buffers[v].lines = g_new0(VpciWcLine, wc->lines_per_vcpu);
+    }
+    wc->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, wc_timer_cb, wc);
+    vpci_wc_reset(wc);
+}
+
+void vpci_wc_finalize(VpciWc *wc)
+{
+    for (unsigned v = 0; v < wc->nvcpus; v++) {
+        g_free(wc->buffers[v].lines);
+    }
+    g_clear_pointer(&wc->buffers, g_free);
+    if (wc->timer) {
+        timer_free(wc->timer);
+        wc->timer = NULL;
+    }
+    wc->nvcpus = 0;
+}

@@ -1,0 +1,810 @@
+/*
+ * qtest for hv-vpci: a small guest driver in C speaks the ring transport
+ * and the vPCI protocol, then checks replies, the config window, interrupt
+ * remapping, hotplug and every class of guest mistake.  Each mistake test
+ * also checks that the device still works afterwards.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci-pc.h"
+#include "qobject/qdict.h"
+#include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
+#include "../../../hw/vpci-rig/hv-vpci-wire.h"
+#include "../../../hw/vpci-rig/vpci-testfn-regs.h"
+
+#define HV_VPCI_DEVFN   QPCI_DEVFN(4, 0)
+#define RING_SIZE       0x4000
+#define GH_RING         0x200000ULL
+#define HG_RING         0x210000ULL
+#define MSI_MAILBOX     0x300000ULL
+#define RING_DATA       (RING_SIZE - HV_VPCI_RING_HDR_SIZE)
+
+/* testfn layout as seen through the window (PCIe: caps from 0x40). */
+#define TESTFN_MSI_CAP  0x80
+#define TESTFN_BAR_OFF  0x100000    /* testfn BAR 0 at aperture + this */
+
+#define WSLOT_F0        HV_VPCI_WSLOT(1, 0)
+#define WSLOT_F1        HV_VPCI_WSLOT(1, 1)
+
+typedef struct Drv {
+    QTestState *qts;
+    QPCIBus *pcibus;
+    QPCIDevice *dev;
+    QPCIBar regs;
+    uint64_t aperture;
+    uint32_t gh_w;              /* our producer index */
+    uint32_t hg_r;              /* our consumer index */
+    uint64_t next_tid;
+    /* The last host-initiated (inband) packet seen. */
+    uint8_t inband[0x1000];
+    uint32_t inband_len;
+    unsigned inband_count;
+} Drv;
+
+/* ---------------------------------------------------------------- driver */
+
+static uint32_t reg_read(Drv *d, uint32_t reg)
+{
+    return qpci_io_readl(d->dev, d->regs, reg);
+}
+
+static void reg_write(Drv *d, uint32_t reg, uint32_t val)
+{
+    qpci_io_writel(d->dev, d->regs, reg, val);
+}
+
+static void ring_rw(Drv *d, uint64_t ring, uint32_t off, void *buf,
+                    uint32_t len, bool write)
+{
+    uint64_t data = ring + HV_VPCI_RING_HDR_SIZE;
+    uint32_t first = MIN(len, RING_DATA - off);
+
+    if (write) {
+        qtest_memwrite(d->qts, data + off, buf, first);
+        qtest_memwrite(d->qts, data, (uint8_t *)buf + first, len - first);
+    } else {
+        qtest_memread(d->qts, data + off, buf, first);
+        qtest_memread(d->qts, data, (uint8_t *)buf + first, len - first);
+    }
+}
+
+/* Post raw bytes (descriptor included) and advance the write index. */
+static void post_raw(Drv *d, const void *pkt, uint32_t len)
+{
+    ring_rw(d, GH_RING, d->gh_w, (void *)pkt, len, true);
+    d->gh_w = (d->gh_w + len) % RING_DATA;
+    qtest_writel(d->qts, GH_RING, d->gh_w);
+}
+
+static uint64_t post(Drv *d, const void *msg, uint32_t len, uint16_t flags)
+{
+    uint32_t total = 16 + ROUND_UP(len, 8);
+    g_autofree uint8_t *pkt = g_malloc0(total);
+    struct hv_vpci_pkt_desc desc = {
+        .type = HV_VPCI_PKT_DATA_INBAND, .offset8 = 2, .len8 = total / 8,
+        .flags = flags, .trans_id = ++d->next_tid,
+    };
+
+    memcpy(pkt, &desc, sizeof(desc));
+    memcpy(pkt + 16, msg, len);
+    post_raw(d, pkt, total);
+    return desc.trans_id;
+}
+
+static void doorbell(Drv *d)
+{
+    reg_write(d, HV_VPCI_REG_DOORBELL, 1);
+}
+
+/* Take one packet from the host->guest ring; false if empty. */
+static bool ring_recv(Drv *d, struct hv_vpci_pkt_desc *desc, void *buf,
+                 uint32_t *len)
+{
+    uint32_t w = qtest_readl(d->qts, HG_RING);
+    uint32_t total;
+
+    if (w == d->hg_r) {
+        return false;
+    }
+    ring_rw(d, HG_RING, d->hg_r, desc, sizeof(*desc), false);
+    total = desc->len8 * 8;
+    g_assert_cmpuint(desc->offset8, ==, 2);
+    g_assert_cmpuint(total, >=, 16);
+    g_assert_cmpuint(total - 16, <=, 0x1000);
+    ring_rw(d, HG_RING, (d->hg_r + 16) % RING_DATA, buf, total - 16, false);
+    *len = total - 16;
+    d->hg_r = (d->hg_r + total) % RING_DATA;
+    qtest_writel(d->qts, HG_RING + 4, d->hg_r);
+    return true;
+}
+
+/* Drain the ring; keep inband packets; return the completion for @tid. */
+static bool drain(Drv *d, uint64_t tid, void *reply, uint32_t *reply_len)
+{
+    struct hv_vpci_pkt_desc desc;
+    uint8_t buf[0x1000];
+    uint32_t len;
+    bool found = false;
+
+    while (ring_recv(d, &desc, buf, &len)) {
+        if (desc.type == HV_VPCI_PKT_COMP) {
+            if (desc.trans_id == tid && reply) {
+                memcpy(reply, buf, len);
+                *reply_len = len;
+                found = true;
+            }
+        } else {
+            g_assert_cmpuint(desc.type, ==, HV_VPCI_PKT_DATA_INBAND);
+            memcpy(d->inband, buf, len);
+            d->inband_len = len;
+            d->inband_count++;
+        }
+    }
+    return found;
+}
+
+/* Send with completion requested; return the status (reply in @reply). */
+static uint32_t request(Drv *d, const void *msg, uint32_t len, void *reply)
+{
+    uint8_t buf[0x1000];
+    uint32_t rlen = 0;
+    uint64_t tid = post(d, msg, len, HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED);
+
+    doorbell(d);
+    g_assert_true(drain(d, tid, buf, &rlen));
+    g_assert_cmpuint(rlen, >=, 4);
+    if (reply) {
+        memcpy(reply, buf, rlen);
+    }
+    return le32_to_cpu(*(uint32_t *)buf);
+}
+
+static void send_nocomp(Drv *d, const void *msg, uint32_t len)
+{
+    post(d, msg, len, 0);
+    doorbell(d);
+    drain(d, 0, NULL, NULL);
+}
+
+static uint32_t errors(Drv *d)
+{
+    return reg_read(d, HV_VPCI_REG_ERRORS);
+}
+
+static void channel_enable(Drv *d)
+{
+    qtest_memset(d->qts, GH_RING, 0, RING_SIZE);
+    qtest_memset(d->qts, HG_RING, 0, RING_SIZE);
+    d->gh_w = d->hg_r = 0;
+    reg_write(d, HV_VPCI_REG_CTRL, 0);
+    reg_write(d, HV_VPCI_REG_GH_RING_LO, GH_RING);
+    reg_write(d, HV_VPCI_REG_GH_RING_HI, 0);
+    reg_write(d, HV_VPCI_REG_HG_RING_LO, HG_RING);
+    reg_write(d, HV_VPCI_REG_HG_RING_HI, 0);
+    reg_write(d, HV_VPCI_REG_RING_SIZE, RING_SIZE);
+    reg_write(d, HV_VPCI_REG_CTRL, HV_VPCI_CTRL_ENABLE);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_STATUS), ==,
+                    HV_VPCI_STATUS_ENABLED);
+}
+
+static Drv *drv_start(const char *extra)
+{
+    Drv *d = g_new0(Drv, 1);
+    uint64_t size;
+
+    d->qts = qtest_initf("-M q35 -nodefaults -L /usr/share/seabios "
+                         "-L /usr/share/qemu "
+                         "-device hv-vpci,id=vpci0,addr=4.0 "
+                         "-device vpci-testfn,bus=vpci0,addr=1.0,"
+                         "multifunction=on "
+                         "-device vpci-testfn,bus=vpci0,addr=1.1 %s",
+                         extra ? extra : "");
+    d->pcibus = qpci_new_pc(d->qts, NULL);
+    d->dev = qpci_device_find(d->pcibus, HV_VPCI_DEVFN);
+    g_assert_nonnull(d->dev);
+    qpci_device_enable(d->dev);
+    d->regs = qpci_iomap(d->dev, HV_VPCI_REG_BAR, NULL);
+    d->aperture = qpci_iomap(d->dev, HV_VPCI_APERTURE_BAR, &size).addr;
+    g_assert_cmphex(size, ==, 64 * 1024 * 1024);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MAGIC), ==, HV_VPCI_MAGIC);
+    channel_enable(d);
+    return d;
+}
+
+static void drv_stop(Drv *d)
+{
+    g_free(d->dev);
+    qpci_free_pc(d->pcibus);
+    qtest_quit(d->qts);
+    g_free(d);
+}
+
+static uint32_t negotiate(Drv *d, uint32_t version)
+{
+    struct hv_vpci_version_request m = {
+        .type = HV_VPCI_QUERY_PROTOCOL_VERSION, .protocol_version = version,
+    };
+
+    return request(d, &m, sizeof(m), NULL);
+}
+
+static uint32_t d0_entry(Drv *d, uint64_t base)
+{
+    struct hv_vpci_d0_entry m = { .type = HV_VPCI_BUS_D0ENTRY,
+                                  .mmio_base = base };
+
+    return request(d, &m, sizeof(m), NULL);
+}
+
+static void bring_up(Drv *d)
+{
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
+}
+
+/* Config access through the window, as the guest driver does it. */
+static void cfg_select(Drv *d, uint32_t wslot)
+{
+    qtest_writel(d->qts, d->aperture + HV_VPCI_CFG_SELECT_OFFSET, wslot);
+}
+
+static uint32_t cfg_readl(Drv *d, uint32_t wslot, uint32_t off)
+{
+    cfg_select(d, wslot);
+    return qtest_readl(d->qts, d->aperture + HV_VPCI_CFG_PAGE_OFFSET + off);
+}
+
+static void cfg_writel(Drv *d, uint32_t wslot, uint32_t off, uint32_t val)
+{
+    cfg_select(d, wslot);
+    qtest_writel(d->qts, d->aperture + HV_VPCI_CFG_PAGE_OFFSET + off, val);
+}
+
+static void cfg_writew(Drv *d, uint32_t wslot, uint32_t off, uint16_t val)
+{
+    cfg_select(d, wslot);
+    qtest_writew(d->qts, d->aperture + HV_VPCI_CFG_PAGE_OFFSET + off, val);
+}
+
+static int64_t qom_get_int(Drv *d, const char *prop)
+{
+    QDict *rsp = qtest_qmp(d->qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/machine/peripheral/vpci0', "
+                           "'property': %s } }", prop);
+    int64_t v;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    v = qdict_get_int(rsp, "return");
+    qobject_unref(rsp);
+    return v;
+}
+
+/* ---------------------------------------------------------------- positive */
+
+static void test_negotiate(void)
+{
+    Drv *d = drv_start(NULL);
+
+    g_assert_cmphex(negotiate(d, 0x00010005), ==,
+                    HV_VPCI_STATUS_REVISION_MISMATCH);
+    g_assert_cmphex(negotiate(d, 0x00010000), ==,
+                    HV_VPCI_STATUS_REVISION_MISMATCH);
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+static void check_desc(const struct hv_vpci_function_desc *f, unsigned fn)
+{
+    g_assert_cmphex(f->v_id, ==, VPCI_TESTFN_VENDOR_ID);
+    g_assert_cmphex(f->d_id, ==, VPCI_TESTFN_DEVICE_ID);
+    g_assert_cmphex(f->rev, ==, fn);
+    g_assert_cmphex(f->base_class, ==, 0xff);
+    g_assert_cmphex(f->subsystem_id, ==, VPCI_TESTFN_SUBSYS_VENDOR_ID |
+                    VPCI_TESTFN_SUBSYS_ID(fn) << 16);
+    g_assert_cmphex(f->win_slot, ==, HV_VPCI_WSLOT(1, fn));
+}
+
+static void test_bus_relations(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_msg q = { .type = HV_VPCI_QUERY_BUS_RELATIONS };
+    const struct hv_vpci_bus_relations *r1 = (void *)d->inband;
+    const struct hv_vpci_bus_relations2 *r2 = (void *)d->inband;
+    unsigned i;
+
+    /* 1.2: v1 descriptors. */
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_2), ==, 0);
+    send_nocomp(d, &q, sizeof(q));
+    g_assert_cmpuint(d->inband_count, ==, 1);
+    g_assert_cmphex(r1->type, ==, HV_VPCI_BUS_RELATIONS);
+    g_assert_cmpuint(r1->device_count, ==, 2);
+    for (i = 0; i < 2; i++) {
+        check_desc(&r1->func[i], i);
+    }
+
+    /* 1.4: v2 descriptors (same prefix). */
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    send_nocomp(d, &q, sizeof(q));
+    g_assert_cmpuint(d->inband_count, ==, 2);
+    g_assert_cmphex(r2->type, ==, HV_VPCI_BUS_RELATIONS2);
+    g_assert_cmpuint(r2->device_count, ==, 2);
+    g_assert_cmpuint(d->inband_len, >=, 8 + 2 * 28);
+    for (i = 0; i < 2; i++) {
+        check_desc((const void *)&r2->func[i], i);
+    }
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+static void test_resource_requirements(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_child_msg m = {
+        .type = HV_VPCI_QUERY_RESOURCE_REQUIREMENTS, .wslot = WSLOT_F1,
+    };
+    struct hv_vpci_q_res_req_response r;
+
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(request(d, &m, sizeof(m), &r), ==, 0);
+    g_assert_cmphex(r.probed_bar[0], ==, 0xfffff000);
+    g_assert_cmphex(r.probed_bar[1], ==, 0);
+    g_assert_cmphex(r.probed_bar[2], ==, 0xfffff000);
+    drv_stop(d);
+}
+
+static void test_window_signature(void)
+{
+    Drv *d = drv_start(NULL);
+
+    bring_up(d);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F1, VPCI_TESTFN_CFG_SIG_BASE), ==,
+                    VPCI_TESTFN_SIG(1, VPCI_TESTFN_CFG_SIG_BASE));
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, VPCI_TESTFN_CFG_SIG_BASE + 0x10),
+                    ==, VPCI_TESTFN_SIG(0, VPCI_TESTFN_CFG_SIG_BASE + 0x10));
+    /* Byte and word reads. */
+    cfg_select(d, WSLOT_F1);
+    g_assert_cmphex(qtest_readb(d->qts, d->aperture + 0x1000 +
+                                PCI_REVISION_ID), ==, 1);
+    g_assert_cmphex(qtest_readw(d->qts, d->aperture + 0x1000 +
+                                PCI_SUBSYSTEM_ID), ==,
+                    VPCI_TESTFN_SUBSYS_ID(1));
+    /* Scratch round trip. */
+    cfg_writel(d, WSLOT_F1, VPCI_TESTFN_CFG_SCRATCH_BASE, 0xdeadbeef);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F1, VPCI_TESTFN_CFG_SCRATCH_BASE), ==,
+                    0xdeadbeef);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, VPCI_TESTFN_CFG_SCRATCH_BASE), ==,
+                    0);
+    /* Empty slot: all-ones, not a mistake. */
+    g_assert_cmphex(cfg_readl(d, HV_VPCI_WSLOT(7, 0), 0), ==, 0xffffffff);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+/* CREATE_INTERRUPT3 for @wslot, @vector on VP @cpu: the host's address/data */
+static uint32_t create_irq(Drv *d, uint32_t wslot, uint32_t vector,
+                           uint16_t cpu, struct hv_vpci_tran_int_desc *out)
+{
+    struct hv_vpci_create_interrupt3 m = {
+        .type = HV_VPCI_CREATE_INTERRUPT_MESSAGE3, .wslot = wslot,
+        .int_desc = { .vector = vector, .vector_count = 1,
+                      .processor_count = 1, .processor_array = { cpu } },
+    };
+    struct hv_vpci_create_int_response r;
+    uint32_t status = request(d, &m, sizeof(m), &r);
+
+    if (out) {
+        *out = r.int_desc;
+    }
+    return status;
+}
+
+/* Put testfn F0's BAR 0 in the aperture and point its MSI at @t. */
+static void testfn_program_msi(Drv *d, const struct hv_vpci_tran_int_desc *t)
+{
+    cfg_writel(d, WSLOT_F0, PCI_BASE_ADDRESS_0, d->aperture + TESTFN_BAR_OFF);
+    cfg_writew(d, WSLOT_F0, PCI_COMMAND,
+               PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_LO, t->address);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_HI,
+               t->address >> 32);
+    cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_DATA_64, t->data);
+    cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_FLAGS,
+               PCI_MSI_FLAGS_ENABLE);
+}
+
+static void testfn_ring(Drv *d, uint32_t vector)
+{
+    qtest_writel(d->qts, d->aperture + TESTFN_BAR_OFF +
+                 VPCI_TESTFN_REG_DOORBELL, vector);
+}
+
+static uint32_t testfn_reg(Drv *d, uint32_t reg)
+{
+    return qtest_readl(d->qts, d->aperture + TESTFN_BAR_OFF + reg);
+}
+
+static void test_irq_remap(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_tran_int_desc t;
+    struct hv_vpci_x_retarget_interrupt rt = {
+        .type = HV_VPCI_X_RETARGET_INTERRUPT, .wslot = WSLOT_F0,
+        .vector = 0x51, .vp_mask = 1,
+    };
+    struct hv_vpci_delete_interrupt del = {
+        .type = HV_VPCI_DELETE_INTERRUPT_MESSAGE, .wslot = WSLOT_F0,
+    };
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x40, 0, &t), ==, 0);
+    g_assert_cmphex(t.address, ==, 0xfee00000);
+    g_assert_cmphex(t.data, ==, 1 << 5);
+    g_assert_cmpuint(t.vector_count, ==, 1);
+
+    testfn_program_msi(d, &t);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_ID), ==,
+                    VPCI_TESTFN_DEVICE_ID);
+    testfn_ring(d, 0);
+    g_assert_cmpuint(testfn_reg(d, VPCI_TESTFN_REG_IRQ_COUNT(0)), ==, 1);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 1);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x40);
+    g_assert_cmphex(qom_get_int(d, "last-msi-address"), ==, 0xfee00000);
+
+    /* Retarget: the same address/data now lands on the new vector. */
+    rt.address = t.address;
+    rt.data = t.data;
+    g_assert_cmphex(request(d, &rt, sizeof(rt), NULL), ==, 0);
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 2);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x51);
+
+    /* Delete: the device still writes it; it is stale now. */
+    del.int_desc = t;
+    send_nocomp(d, &del, sizeof(del));
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 2);
+    g_assert_cmpint(qom_get_int(d, "msi-stale"), ==, 1);
+    /* Default policy delivers as programmed. */
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, t.data);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+static void test_irq_stale_drop(void)
+{
+    Drv *d = drv_start("-global hv-vpci.stale-msi=drop");
+    struct hv_vpci_tran_int_desc t = { .address = 0xfee00000, .data = 0x20 };
+    uint32_t e;
+
+    bring_up(d);
+    testfn_program_msi(d, &t);      /* never handed out: stale */
+    e = errors(d);
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-stale"), ==, 1);
+    g_assert_cmpint(qom_get_int(d, "last-msi-address"), ==, 0);
+    g_assert_cmpuint(errors(d), ==, e + 1);
+    /* And a real one still works. */
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x33, 0, &t), ==, 0);
+    testfn_program_msi(d, &t);
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 1);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x33);
+    drv_stop(d);
+}
+
+/* The host->guest ring raises hv-vpci's MSI unless interrupt_mask is set. */
+static void test_ring_msi(void)
+{
+    Drv *d = drv_start(NULL);
+    uint8_t cap = qpci_find_capability(d->dev, PCI_CAP_ID_MSI, 0);
+
+    g_assert_cmpuint(cap, !=, 0);
+    qpci_config_writel(d->dev, cap + PCI_MSI_ADDRESS_LO, MSI_MAILBOX);
+    qpci_config_writel(d->dev, cap + PCI_MSI_ADDRESS_HI, 0);
+    qpci_config_writew(d->dev, cap + PCI_MSI_DATA_64, 0x4321);
+    qpci_config_writew(d->dev, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE);
+    qtest_writel(d->qts, MSI_MAILBOX, 0);
+
+    qtest_writel(d->qts, HG_RING + 8, 1);       /* interrupt_mask */
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(qtest_readl(d->qts, MSI_MAILBOX), ==, 0);
+
+    qtest_writel(d->qts, HG_RING + 8, 0);
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(qtest_readl(d->qts, MSI_MAILBOX), ==, 0x4321);
+    drv_stop(d);
+}
+
+static void test_hotplug(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_msg q = { .type = HV_VPCI_QUERY_BUS_RELATIONS };
+    const struct hv_vpci_bus_relations2 *r2 = (void *)d->inband;
+    const struct hv_vpci_child_msg *ej = (void *)d->inband;
+    struct hv_vpci_ejection_complete done = {
+        .type = HV_VPCI_EJECTION_COMPLETE, .wslot = HV_VPCI_WSLOT(2, 0),
+    };
+
+    bring_up(d);
+    qtest_qmp_device_add(d->qts, "vpci-testfn", "hp0",
+                         "{'bus': 'vpci0', 'addr': '2.0'}");
+    drain(d, 0, NULL, NULL);
+    g_assert_cmpuint(d->inband_count, ==, 1);
+    g_assert_cmphex(r2->type, ==, HV_VPCI_BUS_RELATIONS2);
+    g_assert_cmpuint(r2->device_count, ==, 3);
+    g_assert_cmphex(r2->func[2].win_slot, ==, HV_VPCI_WSLOT(2, 0));
+    g_assert_cmphex(cfg_readl(d, HV_VPCI_WSLOT(2, 0), 0), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+
+    qtest_qmp_device_del_send(d->qts, "hp0");
+    drain(d, 0, NULL, NULL);
+    g_assert_cmpuint(d->inband_count, ==, 2);
+    g_assert_cmphex(ej->type, ==, HV_VPCI_EJECT);
+    g_assert_cmphex(ej->wslot, ==, HV_VPCI_WSLOT(2, 0));
+    send_nocomp(d, &done, sizeof(done));
+    qtest_qmp_eventwait(d->qts, "DEVICE_DELETED");
+    g_assert_cmphex(cfg_readl(d, HV_VPCI_WSLOT(2, 0), 0), ==, 0xffffffff);
+
+    send_nocomp(d, &q, sizeof(q));
+    g_assert_cmpuint(r2->device_count, ==, 2);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+/* ---------------------------------------------------------------- mistakes */
+
+/* After a mistake: the device answers a fresh negotiation. */
+static void assert_still_works(Drv *d)
+{
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+}
+
+static void test_ring_malformed(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_pkt_desc bad = {
+        .type = HV_VPCI_PKT_DATA_INBAND, .offset8 = 1, .len8 = 3,
+        .flags = HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED, .trans_id = 77,
+    };
+    uint8_t pkt[24] = { 0 };
+    uint32_t reply[8], len;
+
+    memcpy(pkt, &bad, sizeof(bad));
+    post_raw(d, pkt, sizeof(pkt));
+    doorbell(d);
+    g_assert_true(drain(d, 77, reply, &len));
+    g_assert_cmphex(reply[0], ==, HV_VPCI_STATUS_BAD_DATA);
+    g_assert_cmpuint(errors(d), ==, 1);
+    assert_still_works(d);
+    drv_stop(d);
+}
+
+static void test_ring_length_overflow(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_pkt_desc bad = {
+        .type = HV_VPCI_PKT_DATA_INBAND, .offset8 = 2, .len8 = 0x400,
+        .flags = HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED, .trans_id = 78,
+    };
+    uint8_t pkt[24] = { 0 };
+    uint32_t reply[8], len;
+
+    /* Claims 8 KiB, 24 bytes are there. */
+    memcpy(pkt, &bad, sizeof(bad));
+    post_raw(d, pkt, sizeof(pkt));
+    doorbell(d);
+    g_assert_true(drain(d, 78, reply, &len));
+    g_assert_cmphex(reply[0], ==, HV_VPCI_STATUS_BAD_DATA);
+    g_assert_cmpuint(errors(d), ==, 1);
+    assert_still_works(d);
+    drv_stop(d);
+}
+
+static void test_ring_truncated(void)
+{
+    Drv *d = drv_start(NULL);
+    uint32_t short_d0[2] = { HV_VPCI_BUS_D0ENTRY, 0 };
+
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(request(d, short_d0, sizeof(short_d0), NULL), ==,
+                    HV_VPCI_STATUS_BAD_DATA);
+    g_assert_cmpuint(errors(d), ==, 1);
+    g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
+    drv_stop(d);
+}
+
+static void test_ring_unknown_type(void)
+{
+    Drv *d = drv_start(NULL);
+    uint32_t m[2] = { HV_VPCI_MSG_BASE + 0x30, 0 };
+
+    g_assert_cmphex(request(d, m, sizeof(m), NULL), ==,
+                    HV_VPCI_STATUS_NOT_SUPPORTED);
+    g_assert_cmpuint(errors(d), ==, 1);
+    assert_still_works(d);
+    drv_stop(d);
+}
+
+static void test_ring_out_of_state(void)
+{
+    Drv *d = drv_start(NULL);
+
+    /* D0 entry before a version was agreed. */
+    g_assert_cmphex(d0_entry(d, d->aperture), ==,
+                    HV_VPCI_STATUS_INVALID_DEVICE_STATE);
+    g_assert_cmpuint(errors(d), ==, 1);
+    bring_up(d);
+    drv_stop(d);
+}
+
+static void test_ring_index_out_of_range(void)
+{
+    Drv *d = drv_start(NULL);
+
+    qtest_writel(d->qts, GH_RING, RING_DATA + 8);
+    doorbell(d);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_STATUS), ==,
+                    HV_VPCI_STATUS_BROKEN);
+    g_assert_cmpuint(errors(d), ==, 1);
+    doorbell(d);            /* broken: refused, counted */
+    g_assert_cmpuint(errors(d), ==, 2);
+    /* Misaligned host->guest read index is caught when the host sends. */
+    channel_enable(d);
+    qtest_writel(d->qts, HG_RING + 4, 4);
+    post(d, &(struct hv_vpci_version_request) {
+            .type = HV_VPCI_QUERY_PROTOCOL_VERSION,
+            .protocol_version = HV_VPCI_PROTOCOL_1_4 },
+         8, HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED);
+    doorbell(d);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_STATUS), ==,
+                    HV_VPCI_STATUS_BROKEN);
+    g_assert_cmpuint(errors(d), ==, 3);
+    channel_enable(d);
+    assert_still_works(d);
+    drv_stop(d);
+}
+
+static void test_resources_outside(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_resources_assigned2 m = {
+        .type = HV_VPCI_RESOURCES_ASSIGNED2, .wslot = WSLOT_F0,
+    };
+
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(d0_entry(d, 0x100000), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    g_assert_cmpuint(errors(d), ==, 1);
+    g_assert_cmphex(d0_entry(d, d->aperture + 0x800), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    g_assert_cmpuint(errors(d), ==, 2);
+    g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
+
+    m.mmio[0].address = 0x1000;
+    m.mmio[0].length = 0x1000;
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    g_assert_cmpuint(errors(d), ==, 3);
+    m.mmio[0].address = d->aperture + 64 * 1024 * 1024 - 0x1000;
+    m.mmio[0].length = 0x2000;
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    g_assert_cmpuint(errors(d), ==, 4);
+    m.mmio[0].address = d->aperture + 0x10000;
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==, 0);
+    drv_stop(d);
+}
+
+static void test_irq_unknown_function(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_create_interrupt m1 = {
+        .type = HV_VPCI_CREATE_INTERRUPT_MESSAGE, .wslot = HV_VPCI_WSLOT(9, 0),
+        .int_desc = { .vector = 0x30, .vector_count = 1, .cpu_mask = 1 },
+    };
+    struct hv_vpci_tran_int_desc t;
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, HV_VPCI_WSLOT(5, 0), 0x40, 0, NULL), ==,
+                    HV_VPCI_STATUS_NO_SUCH_DEVICE);
+    g_assert_cmphex(request(d, &m1, sizeof(m1), NULL), ==,
+                    HV_VPCI_STATUS_NO_SUCH_DEVICE);
+    g_assert_cmpuint(errors(d), ==, 2);
+    g_assert_cmphex(create_irq(d, WSLOT_F1, 0x40, 0, &t), ==, 0);
+    g_assert_cmphex(t.address, ==, 0xfee00000);
+    drv_stop(d);
+}
+
+static void test_window_before_d0(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_msg exit_msg = { .type = HV_VPCI_BUS_D0EXIT };
+
+    g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==, 0xffffffff);
+    g_assert_cmpuint(errors(d), ==, 2);     /* the select and the read */
+    g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), !=, 0xffffffff);
+    /* After D0 exit the window answers all-ones again. */
+    g_assert_cmphex(request(d, &exit_msg, sizeof(exit_msg), NULL), ==, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==, 0xffffffff);
+    g_assert_cmpuint(errors(d), ==, 4);
+    g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+    drv_stop(d);
+}
+
+static void test_window_cross_page(void)
+{
+    Drv *d = drv_start(NULL);
+
+    bring_up(d);
+    cfg_select(d, WSLOT_F0);
+    g_assert_cmphex(qtest_readl(d->qts, d->aperture + 0x1ffe), ==,
+                    0xffffffff);
+    g_assert_cmpuint(errors(d), ==, 1);
+    qtest_writel(d->qts, d->aperture + 0xffe, WSLOT_F1);
+    g_assert_cmpuint(errors(d), ==, 2);
+    /* Select page: only an aligned 4-byte write at 0. */
+    qtest_writew(d->qts, d->aperture, WSLOT_F1);
+    g_assert_cmpuint(errors(d), ==, 3);
+    g_assert_cmphex(qtest_readl(d->qts, d->aperture + 0x1000), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F1, VPCI_TESTFN_CFG_SIG_BASE), ==,
+                    VPCI_TESTFN_SIG(1, VPCI_TESTFN_CFG_SIG_BASE));
+    drv_stop(d);
+}
+
+static void test_window_bad_slot(void)
+{
+    Drv *d = drv_start(NULL);
+
+    bring_up(d);
+    g_assert_cmphex(cfg_readl(d, 0x100 | WSLOT_F0, 0), ==, 0xffffffff);
+    g_assert_cmpuint(errors(d), ==, 1);
+    /* Writes to a bad slot go nowhere. */
+    cfg_writel(d, 0x100 | WSLOT_F0, VPCI_TESTFN_CFG_SCRATCH_BASE, 1);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, VPCI_TESTFN_CFG_SCRATCH_BASE), ==,
+                    0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+    drv_stop(d);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/vpci/ring/negotiate", test_negotiate);
+    qtest_add_func("/vpci/ring/bus-relations", test_bus_relations);
+    qtest_add_func("/vpci/ring/resource-requirements",
+                   test_resource_requirements);
+    qtest_add_func("/vpci/ring/msi", test_ring_msi);
+    qtest_add_func("/vpci/ring/malformed", test_ring_malformed);
+    qtest_add_func("/vpci/ring/length-overflow", test_ring_length_overflow);
+    qtest_add_func("/vpci/ring/truncated", test_ring_truncated);
+    qtest_add_func("/vpci/ring/unknown-type", test_ring_unknown_type);
+    qtest_add_func("/vpci/ring/out-of-state", test_ring_out_of_state);
+    qtest_add_func("/vpci/ring/index-out-of-range",
+                   test_ring_index_out_of_range);
+    qtest_add_func("/vpci/ring/resources-outside-aperture",
+                   test_resources_outside);
+    qtest_add_func("/vpci/window/signature", test_window_signature);
+    qtest_add_func("/vpci/window/before-d0", test_window_before_d0);
+    qtest_add_func("/vpci/window/cross-page", test_window_cross_page);
+    qtest_add_func("/vpci/window/bad-slot", test_window_bad_slot);
+    qtest_add_func("/vpci/irq/remap", test_irq_remap);
+    qtest_add_func("/vpci/irq/stale-drop", test_irq_stale_drop);
+    qtest_add_func("/vpci/irq/unknown-function", test_irq_unknown_function);
+    qtest_add_func("/vpci/hotplug/add-eject", test_hotplug);
+
+    return g_test_run();
+}
