@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # Guest side of smoke.py: load, enumerate, raise every vector, move one, hot add/eject, unload, reload.
+/bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t debugfs debugfs /sys/kernel/debug
 P=$(sed -n 's/.*hvargs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ';' ' ')
 echo "=== insmod hv_vpci $P"
