@@ -558,6 +558,32 @@ static void test_hotplug(void)
     drv_stop(d);
 }
 
+/* Packets and replies that wrap around the end of both data areas. */
+static void test_ring_wrap(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_msg q = { .type = HV_VPCI_QUERY_BUS_RELATIONS };
+    const struct hv_vpci_bus_relations2 *r2 = (void *)d->inband;
+    uint32_t start = RING_DATA - 8;
+    int i;
+
+    reg_write(d, HV_VPCI_REG_CTRL, 0);
+    qtest_writel(d->qts, GH_RING, start);
+    qtest_writel(d->qts, GH_RING + 4, start);
+    qtest_writel(d->qts, HG_RING, start);
+    qtest_writel(d->qts, HG_RING + 4, start);
+    d->gh_w = d->hg_r = start;
+    reg_write(d, HV_VPCI_REG_CTRL, HV_VPCI_CTRL_ENABLE);
+    for (i = 0; i < 3; i++) {
+        g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
+        send_nocomp(d, &q, sizeof(q));
+        g_assert_cmpuint(r2->device_count, ==, 2);
+        check_desc((const void *)&r2->func[1], 1);
+    }
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
 /* ---------------------------------------------------------------- mistakes */
 
 /* After a mistake: the device answers a fresh negotiation. */
@@ -788,6 +814,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/ring/resource-requirements",
                    test_resource_requirements);
     qtest_add_func("/vpci/ring/msi", test_ring_msi);
+    qtest_add_func("/vpci/ring/wrap", test_ring_wrap);
     qtest_add_func("/vpci/ring/malformed", test_ring_malformed);
     qtest_add_func("/vpci/ring/length-overflow", test_ring_length_overflow);
     qtest_add_func("/vpci/ring/truncated", test_ring_truncated);
