@@ -34,7 +34,7 @@
 
 /* BAR numbers of the hv-vpci function. */
 #define HV_VPCI_REG_BAR			0	/* 4 KiB of registers */
-#define HV_VPCI_APERTURE_BAR		2	/* 64-bit MMIO aperture */
+#define HV_VPCI_APERTURE_BAR		2	/* MMIO aperture (32-bit BAR by default) */
 
 /*
  * Register BAR (all 32-bit accesses; 64-bit registers are lo/hi pairs).

@@ -102,6 +102,7 @@ struct HvVpciState {
 
     /* Properties. */
     uint64_t aperture_size;
+    bool aperture_64bit;        /* 64-bit BAR: firmware may place it high */
     char *stale_msi;            /* "deliver" or "drop" */
     bool stale_drop;
     uint32_t instance;
@@ -893,9 +894,14 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
     memory_region_add_subregion_overlap(&s->aperture, 0, &s->child_alias, 0);
     memory_region_init_io(&s->window, obj, &hv_vpci_window_ops, s,
                           "hv-vpci-window", HV_VPCI_CFG_WINDOW_SIZE);
+    /*
+     * 32-bit by default: children's 32-bit BARs must land inside the
+     * aperture, and firmware (qboot) puts 64-bit BARs above 4 GiB.
+     */
     pci_register_bar(pdev, HV_VPCI_APERTURE_BAR,
                      PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->aperture);
+                     (s->aperture_64bit ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0),
+                     &s->aperture);
 
     s->host = HV_VPCI_HOST(qdev_new(TYPE_HV_VPCI_HOST));
     s->bus = pci_root_bus_new(DEVICE(s->host), bus_name, &s->child_mem,
@@ -991,6 +997,7 @@ static void hv_vpci_instance_init(Object *obj)
 static const Property hv_vpci_properties[] = {
     DEFINE_PROP_SIZE("aperture-size", HvVpciState, aperture_size,
                      HV_VPCI_DEFAULT_APERTURE),
+    DEFINE_PROP_BOOL("aperture-64bit", HvVpciState, aperture_64bit, false),
     DEFINE_PROP_STRING("stale-msi", HvVpciState, stale_msi),
     DEFINE_PROP_UINT32("instance", HvVpciState, instance, 1),
 };
