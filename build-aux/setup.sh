@@ -38,7 +38,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_list=/etc/apt/sources.list.d/vpci-rig.sources
 base_pkgs=(libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev ninja-build
 	flex bison python3-venv libjson-glib-dev pkg-config gcc make
-	seabios qemu-system-data ipxe-qemu busybox-static dpkg-dev cpio xz-utils
+	seabios qemu-system-data ipxe-qemu busybox-static dpkg-dev cpio xz-utils zstd
 	gdb)
 bpo_pkgs=(meson python3-pycotap)
 
@@ -101,14 +101,61 @@ kernel_abi() { # flavour -> e.g. 6.1.0-56-amd64
 }
 
 # Pull the uncompressed vmlinux (an ELF with a PVH note) out of a bzImage:
-# booting it directly saves the ~2 s XZ decompression costs under TCG.
+# booting it directly saves the decompression (~2 s for XZ under TCG).  The
+# boot header says where the payload is (setup_sects at 0x1f1,
+# payload_offset/payload_length at 0x248/0x24c); its magic says how it is
+# compressed: 6.1 uses XZ, bookworm-backports' 6.12 uses zstd.  The payload
+# ends with the 4-byte uncompressed size, which is not part of the stream.
+le_u() { od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '; }
 extract_vmlinux() {
-	local bz=$1 out=$2 off
-	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -n1 | cut -d: -f1)
-	[ -n "$off" ] || return 1
-	tail -c +"$((off + 1))" "$bz" | xz -dc --single-stream >"$out.tmp" 2>>"$log" || true
+	local bz=$1 out=$2 sects off len magic dec
+	sects=$(le_u "$bz" $((0x1f1)) 1)
+	off=$(($(le_u "$bz" $((0x248)) 4) + (sects + 1) * 512))
+	len=$(le_u "$bz" $((0x24c)) 4)
+	magic=$(od -An -tx1 -j "$off" -N 6 "$bz" | tr -d ' \n')
+	case $magic in
+	fd377a585a00*) dec="xz -dc --single-stream" ;;
+	28b52ffd*) dec="zstd -dcq" ;;
+	1f8b*) dec="gzip -dc" ;;
+	425a68*) dec="bzip2 -dc" ;;
+	5d0000*) dec="xz -dc --format=lzma" ;;
+	*) echo "extract_vmlinux: $bz: unknown payload magic $magic" >>"$log"; return 1 ;;
+	esac
+	echo "extract_vmlinux: $bz: payload at $off, $len bytes, $dec" >>"$log"
+	tail -c +"$((off + 1))" "$bz" | head -c "$((len - 4))" | $dec >"$out.tmp" 2>>"$log" || true
 	head -c 4 "$out.tmp" | grep -q 'ELF' || return 1
 	mv "$out.tmp" "$out"
+}
+
+# A kernel flavour's Kbuild tree without installing linux-headers into the
+# host: on bookworm, linux-headers-<6.12 bpo abi> depends on its linux-image
+# (and that on backports' systemd...).  Download the three packages
+# (linux-headers-<abi>, the -common one and linux-kbuild-<ver> it names) and
+# extract them into DIR/headers-root.  Their internal symlinks are relative
+# (usr/src/linux-headers-*/scripts -> ../../lib/linux-kbuild-*/scripts), so
+# they resolve inside that root; the arch Makefile's absolute
+# "include /usr/src/linux-headers-<common>/Makefile" is rewritten to the
+# extracted copy.  The compiler it names (x86_64-linux-gnu-gcc-12) is
+# bookworm's gcc-12.  DIR/kbuild links to the result.
+extract_headers() {
+	local abi=$1 dir=$2 root=$2/headers-root pkgs p deb
+	pkgs=("linux-headers-$abi")
+	pkgs+=($(apt-cache depends "linux-headers-$abi" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-\(headers-.*-common\|kbuild-[0-9].*\)\)$/\1/p' | sort -u))
+	[ "${#pkgs[@]}" -ge 3 ] || { echo "linux-headers-$abi: cannot resolve its -common and kbuild packages" >>"$log"; return 1; }
+	rm -rf "$root" && mkdir -p "$root"
+	for p in "${pkgs[@]}"; do
+		deb=$(ls "$cache/debs/${p}"_*.deb 2>/dev/null | head -n1 || true)
+		if [ -z "$deb" ]; then
+			(cd "$cache/debs" && apt-get download -q "$p") >>"$log" 2>&1 || return 1
+			deb=$(ls "$cache/debs/${p}"_*.deb | head -n1)
+		fi
+		dpkg-deb -x "$deb" "$root" || return 1
+	done
+	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$root/usr/src/linux-headers-$abi/Makefile"
+	[ -e "$root/usr/src/linux-headers-$abi/scripts/Makefile.build" ] || {
+		echo "$root: the kbuild scripts symlink does not resolve" >>"$log"; return 1; }
+	ln -sfn "headers-root/usr/src/linux-headers-$abi" "$dir/kbuild"
 }
 
 stage_kernel() {
@@ -129,10 +176,17 @@ stage_kernel() {
 		ln -sf "root/lib/modules/$abi" "$dir/modules"
 		extract_vmlinux "$dir/root/boot/vmlinuz-$abi" "$dir/vmlinux" || return 1
 		echo "$abi" >"$dir/release"
+		if [ "$flavour" != 6.1 ]; then
+			extract_headers "$abi" "$dir" || return 1
+		fi
 		touch "$dir/.ready-$abi"
 	fi
-	apt_install "linux-headers-$abi" || return 1
-	[ -d "/usr/src/linux-headers-$abi" ] || return 1
+	if [ "$flavour" = 6.1 ]; then
+		# bookworm's own kernel: its headers install cleanly.
+		apt_install "linux-headers-$abi" || return 1
+		ln -sfn "/usr/src/linux-headers-$abi" "$dir/kbuild"
+	fi
+	[ -f "$dir/kbuild/Makefile" ] || return 1
 }
 
 # ---------------------------------------------------------------- QEMU
@@ -223,7 +277,7 @@ write_rig_ini() {
 			echo "vmlinux=$k/vmlinux"
 			echo "bzimage=$k/bzImage"
 			echo "modules=$k/modules"
-			echo "headers=/usr/src/linux-headers-$(cat "$k/release")"
+			echo "headers=$(readlink -f "$k/kbuild")"
 			echo "initramfs=$build/meson/images/initramfs-$f.cpio"
 		done
 	} >"$build/rig.ini.tmp"
@@ -234,6 +288,10 @@ stage_meson() {
 	local opts=(-Dqemu_build="$build/qemu/build"
 		-Dkernel_6_1="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
 		-Dkernel_6_1_modules="$build/kernel/6.1/modules")
+	if [ -f "$build/kernel/6.12/release" ]; then
+		opts+=(-Dkernel_6_12="$(readlink -f "$build/kernel/6.12/kbuild")"
+			-Dkernel_6_12_modules="$build/kernel/6.12/modules")
+	fi
 	if [ -f "$build/meson/build.ninja" ]; then
 		meson configure "$build/meson" "${opts[@]}" >>"$log" 2>&1
 	else
@@ -243,6 +301,7 @@ stage_meson() {
 
 stage apt stage_apt
 stage "kernel 6.1" stage_kernel 6.1
+stage "kernel 6.12" stage_kernel 6.12
 stage qemu stage_qemu
 write_rig_ini
 stage meson stage_meson

@@ -2,7 +2,8 @@
 # Assemble the guest initramfs (uncompressed newc cpio: no decompression
 # under TCG).
 #   build-initramfs.sh OUTPUT AGENT BUSYBOX KMOD_DIR [--kmod REL]... [MODULE.ko]...
-# --kmod REL: an in-tree module, REL relative to KMOD_DIR (lib/modules/<rel>);
+# --kmod REL: an in-tree module, REL relative to KMOD_DIR (lib/modules/<rel>),
+# or REL.xz / REL.zst (decompressed here);
 # MODULE.ko: one of ours (stripped of debug info; in-tree ones are copied
 # as they are, keeping their signatures).  All go to /lib/modules/vpci and are
 # listed in /lib/modules/vpci/order in the order given (in-tree
@@ -23,6 +24,12 @@ add_module() {
 	base=$(basename "$2")
 	if [ "$1" = strip ]; then
 		objcopy --strip-debug "$2" "$stage/modules/$base"
+	elif [ ! -e "$2" ] && [ -e "$2.xz" ]; then
+		# a kernel built with CONFIG_MODULE_COMPRESS_XZ (6.12): the agent's
+		# plain finit_module wants the uncompressed object
+		xz -dc "$2.xz" >"$stage/modules/$base"
+	elif [ ! -e "$2" ] && [ -e "$2.zst" ]; then
+		zstd -dcq "$2.zst" >"$stage/modules/$base"
 	else
 		cp "$2" "$stage/modules/$base"
 	fi
