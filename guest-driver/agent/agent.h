@@ -23,6 +23,7 @@ struct agent {
 	unsigned long seed;     /* vpci.seed, default 0 */
 	int modules_loaded;     /* modules from the order file that loaded */
 	int modules_failed;     /* modules that failed to load */
+	bool gdb;               /* vpci.gdb=1: stop for gdb before the scenario */
 };
 
 struct scenario {
@@ -67,6 +68,11 @@ bool path_is(const char *path, unsigned int type_mask);   /* S_IFDIR etc. */
 double uptime_s(void);
 /* Log to /dev/console (kernel console log), with an "vpci-agent:" prefix. */
 void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- the --gdb stop point (gdb.c) ---------------------------------------- */
+/* Kallsyms to ttyS2, module sections as TAP diagnostics, "# gdb: ready",
+ * then sleep in vpci_fault's vpci_gdb_stop() until gdb releases the guest. */
+void gdb_stop(struct agent *a);
 
 /* --- machine control (main.c) -------------------------------------------- */
 /* Flush TAP, sync, reboot(@cmd) (RB_POWER_OFF, RB_AUTOBOOT...); never returns. */

@@ -113,6 +113,8 @@ static void parse_cmdline(struct agent *a)
 			a->cpu = atoi(w + 9);
 		else if (!strncmp(w, "vpci.seed=", 10))
 			a->seed = strtoul(w + 10, NULL, 0);
+		else if (!strcmp(w, "vpci.gdb=1"))
+			a->gdb = true;
 	}
 }
 
@@ -211,6 +213,8 @@ int main(int argc, char **argv)
 	tap_ok(a.modules_failed == 0, "modules loaded (%d ok, %d failed)",
 	       a.modules_loaded, a.modules_failed);
 
+	if (a.gdb)
+		gdb_stop(&a);
 	s->run(&a);
 
 	if (s->tests < 0)

@@ -12,6 +12,9 @@
  *   panic         anything: panic().
  *   hang          CPU number: that CPU spins forever with interrupts off.
  *   hang_all      anything: every online CPU does.
+ *   gdb_wait      anything: the writer sleeps in vpci_gdb_stop() until a
+ *                 debugger sets vpci_gdb_go (the agent's stop point for
+ *                 'vpci-rig run --gdb'; RUN/gdb-script does "set var").
  *
  * The writer of hang returns; the other files never return to the writer
  * when the fault lands on the writer's own CPU.
@@ -22,6 +25,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/irqflags.h>
@@ -166,6 +170,40 @@ static ssize_t hang_all_write(struct file *file, const char __user *buf,
 	return ret ? ret : count;
 }
 
+/*
+ * The --gdb stop: the agent writes gdb_wait once our modules are loaded and
+ * sleeps here until gdb, attached through QEMU's gdbstub, sets vpci_gdb_go.
+ * Sleeping (not spinning) leaves every CPU idle, so stopping and resuming
+ * the VM at any moment is harmless.  noinline: a breakpoint target.
+ */
+static int vpci_gdb_go;
+
+static noinline int vpci_gdb_stop(void)
+{
+	pr_info("waiting for gdb (vpci_gdb_go = 0)\n");
+	while (!READ_ONCE(vpci_gdb_go)) {
+		if (msleep_interruptible(20))
+			return -EINTR;
+	}
+	pr_info("gdb released the guest\n");
+	WRITE_ONCE(vpci_gdb_go, 0);
+	return 0;
+}
+
+static ssize_t gdb_wait_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	int ret = vpci_gdb_stop();
+
+	return ret ? ret : count;
+}
+
+static const struct file_operations gdb_wait_fops = {
+	.owner = THIS_MODULE,
+	.write = gdb_wait_write,
+	.llseek = noop_llseek,
+};
+
 static const struct file_operations triple_fault_fops = {
 	.owner = THIS_MODULE,
 	.write = triple_fault_write,
@@ -202,6 +240,8 @@ static int __init vpci_fault_init(void)
 	debugfs_create_file("hang", 0200, vpci_fault_dir, NULL, &hang_fops);
 	debugfs_create_file("hang_all", 0200, vpci_fault_dir, NULL,
 			    &hang_all_fops);
+	debugfs_create_file("gdb_wait", 0200, vpci_fault_dir, NULL,
+			    &gdb_wait_fops);
 	return 0;
 }
 
