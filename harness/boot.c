@@ -10,6 +10,7 @@
 #include "scenarios.h"
 #include "session.h"
 #include "symbols.h"
+#include "vpci-devices.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ rig_boot_options_clear (RigBootOptions *opts)
 	g_clear_pointer (&opts->kernel, g_free);
 	g_clear_pointer (&opts->keep, g_free);
 	g_clear_pointer (&opts->config, g_free);
+	g_clear_pointer (&opts->devices, g_strfreev);
 }
 
 gboolean
@@ -42,6 +44,7 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 {
 	g_autofree char *smp = NULL, *cpu = NULL, *seed = NULL, *timeout = NULL;
 	g_autofree char *kernel = NULL, *keep = NULL, *config = NULL;
+	g_auto(GStrv) devices = NULL;
 	guint64 n;
 	GOptionEntry entries[] = {
 		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp,
@@ -66,6 +69,9 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		  "Print one JSON object (docs/json.md) instead of text", NULL },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opts->dry_run,
 		  "Print the QEMU command line and stop", NULL },
+		{ "device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &devices,
+		  "Put a QEMU PCI device behind the vPCI bus, written as for -device without "
+		  "bus= (repeatable; adds the hv-vpci bus if the scenario has none)", "SPEC" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) context =
@@ -123,6 +129,16 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	if (config) {
 		g_free (opts->config);
 		opts->config = g_steal_pointer (&config);
+	}
+	for (guint i = 0; devices && devices[i]; i++) {
+		if (!*devices[i] || *devices[i] == ',') {
+			rig_usage_error (error, "--device '%s': no driver name", devices[i]);
+			return FALSE;
+		}
+	}
+	if (devices) {
+		g_strfreev (opts->devices);
+		opts->devices = g_steal_pointer (&devices);
 	}
 	return TRUE;
 }
@@ -233,6 +249,8 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	}
 	if (opts->dry_run)
 		return TRUE;
+	if (!rig_vpci_prepare_run_dir (opts, run_dir, error))
+		return FALSE;
 
 	if (!check_file ("QEMU binary", config->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) ||
 	    !check_file ("kernel", kernel->kernel, G_FILE_TEST_IS_REGULAR, error) ||
@@ -244,6 +262,8 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	params.argv = (const char *const *) argv;
 	params.timeout = opts->timeout;
 	params.console = opts->console;
+	params.query_pci = rig_vpci_wanted (opts);
+	params.hotplug = rig_vpci_hotplug_spec (opts);
 	rig_session_run (&params, t, &info, cancellable);
 
 	read_log (run_dir, "tap.log", &t->tap);

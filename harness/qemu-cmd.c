@@ -3,6 +3,7 @@
  * qemu-cmd.c - QEMU argv and guest kernel command line.
  */
 #include "qemu-cmd.h"
+#include "vpci-devices.h"
 
 #include <string.h>
 
@@ -84,6 +85,7 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	add (b, "-chardev"); addf (b, "file,id=tap,path=%s/tap.log", dir);
 	add (b, "-serial"); add (b, "chardev:tap");
 	add (b, "-device"); add (b, "pvpanic");
+	rig_vpci_add_qemu_args (b, opts, run_dir);
 	add (b, "-chardev"); addf (b, "socket,id=qmp,path=%s/qmp.sock,server=off", dir);
 	add (b, "-mon"); add (b, "chardev=qmp,mode=control");
 	add (b, "-D"); addf (b, "%s/qemu.log", run_dir);

@@ -7,21 +7,59 @@
  */
 #include "scenarios.h"
 
+/* Device sets (see RigScenario.devices): the one place that says which
+ * QEMU devices a scenario puts behind the vPCI bus. */
+static const char *const testfn_set[] = {
+	"vpci-testfn,addr=1.0,multifunction=on",
+	"vpci-testfn,addr=1.1",
+	"vpci-testfn,addr=1.2",
+	"vpci-testfn,addr=1.3",
+	"vpci-testfn,addr=2.0",
+	NULL
+};
+
+static const char *const passthrough_set[] = {
+	"virtio-rng-pci,addr=1.0",
+	"virtio-blk-pci,addr=2.0,drive=" RIG_VPCI_DISK_NODE,
+	NULL
+};
+
+static const char *const hotplug_set[] = {
+	"vpci-testfn,addr=1.0",
+	NULL
+};
+
 static const RigScenario scenarios[] = {
-	{ "boot", "pass",
-	  "boot, load the vpci modules, report TAP on ttyS1, power off" },
-	{ "triple-fault", "triple-fault",
-	  "vCPU --cpu loads an empty IDT and faults (#GP, #DF, triple fault)" },
-	{ "panic", "panic",
-	  "panic the kernel through vpci_fault (pvpanic reports it)" },
-	{ "hang", "hang",
-	  "vCPU --cpu spins with interrupts off until --timeout" },
-	{ "hang-all", "hang",
-	  "every vCPU spins with interrupts off until --timeout" },
-	{ "reset", "reset",
-	  "the agent calls reboot(RB_AUTOBOOT)" },
-	{ "shell", NULL,
-	  "busybox sh on the console; use 'vpci-rig shell'" },
+	{ .name = "boot", .expect = "pass",
+	  .summary = "boot, load the vpci modules, report TAP on ttyS1, power off" },
+	{ .name = "triple-fault", .expect = "triple-fault",
+	  .summary = "vCPU --cpu loads an empty IDT and faults (#GP, #DF, triple fault)" },
+	{ .name = "panic", .expect = "panic",
+	  .summary = "panic the kernel through vpci_fault (pvpanic reports it)" },
+	{ .name = "hang", .expect = "hang",
+	  .summary = "vCPU --cpu spins with interrupts off until --timeout" },
+	{ .name = "hang-all", .expect = "hang",
+	  .summary = "every vCPU spins with interrupts off until --timeout" },
+	{ .name = "reset", .expect = "reset",
+	  .summary = "the agent calls reboot(RB_AUTOBOOT)" },
+	{ .name = "shell", .expect = NULL,
+	  .summary = "busybox sh on the console; use 'vpci-rig shell'" },
+	{ .name = "enum", .expect = "pass",
+	  .summary = "every vPCI function found with QEMU's IDs (query-pci), BARs in the aperture",
+	  .devices = testfn_set },
+	{ .name = "cfg-stress", .expect = "pass",
+	  .summary = "a thread per CPU reads/writes config space of several functions; device journal agrees",
+	  .devices = testfn_set },
+	{ .name = "irq", .expect = "pass",
+	  .summary = "every MSI-X vector of every test function arrives once, on the CPU chosen",
+	  .devices = testfn_set },
+	{ .name = "passthrough", .expect = "pass",
+	  .summary = "virtio-rng and virtio-blk behind the bus, used through their in-tree drivers",
+	  .devices = passthrough_set, .disk_mib = 16 },
+	{ .name = "hotplug", .expect = "pass",
+	  .summary = "a test function is device_add'ed and device_del'ed while the guest watches",
+	  .devices = hotplug_set,
+	  .hotplug = "vpci-testfn,bus=" RIG_VPCI_BUS ",addr=3.0,id=vpci-hotplug0" },
 };
 
 static const RigBarrierSite barrier_sites[] = {

@@ -13,10 +13,25 @@
  * takes over once the driver exists. */
 #define RIG_DEFAULT_SCENARIO "boot"
 
+/* The hv-vpci device's id, which names its child bus. */
+#define RIG_VPCI_BUS "vpci0"
+/* -blockdev node name of the scenario disk (RigScenario.disk_mib). */
+#define RIG_VPCI_DISK_NODE "vpcidisk"
+
 typedef struct {
 	const char *name;
 	const char *expect;     /* the verdict a correct rig gives, for list */
 	const char *summary;
+	/* The scenario's device set: QEMU -device specs put behind the vPCI
+	 * bus (written without bus=; the harness adds bus=RIG_VPCI_BUS and the
+	 * hv-vpci device itself).  NULL: no hv-vpci unless --device asks. */
+	const char *const *devices;
+	/* > 0: a zeroed RUN/disk.img of that many MiB, as -blockdev node
+	 * RIG_VPCI_DISK_NODE for a device of the set. */
+	guint disk_mib;
+	/* device_add'ed on the agent's "# hotplug: ready", device_del'ed on
+	 * its "# hotplug: added" (a -device spec with bus= and id=). */
+	const char *hotplug;
 } RigScenario;
 
 typedef struct {

@@ -49,6 +49,14 @@ typedef struct {
 	guint            sigterm_id;
 	gboolean         qmp_done;       /* connection closed, or never made */
 	gboolean         proc_done;
+	/* hotplug: RUN/tap.log followed live */
+	GFileMonitor    *tap_monitor;
+	goffset          tap_offset;     /* bytes of tap.log already read */
+	GString         *tap_partial;    /* an unfinished last line */
+	char            *hp_id;          /* id= of the hotplug spec */
+	gboolean         hp_added;       /* device_add sent */
+	gboolean         hp_del_sent;
+	gboolean         hp_deleted;     /* DEVICE_DELETED seen */
 } Session;
 
 static void begin_quit (Session *s);
@@ -177,6 +185,136 @@ on_signal (gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* ---------------------------------------------------------------- hotplug */
+
+static void
+host_failure (Session *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void
+host_failure (Session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start (ap, fmt);
+	msg = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+	g_printerr ("hotplug: %s\n", msg);
+	g_ptr_array_add (s->t->host_failures, msg);
+}
+
+static void
+hotplug_replied (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+	const char *what = s->hp_del_sent ? "device_del" : "device_add";
+
+	if (!ret)
+		host_failure (s, "%s %s failed: %s", what, s->hp_id, error->message);
+	else
+		g_printerr ("hotplug: %s %s ok\n", what, s->hp_id);
+}
+
+/* "driver,key=value,..." as device_add arguments (values are strings). */
+static JsonObject *
+device_add_args (const char *spec)
+{
+	g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+	JsonObject *args = json_object_new ();
+
+	json_object_set_string_member (args, "driver", parts[0]);
+	for (guint i = 1; parts[i]; i++) {
+		char *eq = strchr (parts[i], '=');
+
+		if (eq) {
+			*eq = '\0';
+			json_object_set_string_member (args, parts[i], eq + 1);
+		}
+	}
+	return args;
+}
+
+static void
+on_tap_line (Session *s, const char *line)
+{
+	if (s->state != STATE_RUNNING || !s->qmp)
+		return;
+	if (g_str_equal (line, "# hotplug: ready") && !s->hp_added) {
+		s->hp_added = TRUE;
+		g_printerr ("hotplug: device_add %s\n", s->params->hotplug);
+		rig_qmp_execute (s->qmp, "device_add", device_add_args (s->params->hotplug),
+		                 hotplug_replied, s);
+	} else if (g_str_equal (line, "# hotplug: added") && s->hp_added && !s->hp_del_sent) {
+		JsonObject *args = json_object_new ();
+
+		s->hp_del_sent = TRUE;
+		json_object_set_string_member (args, "id", s->hp_id);
+		g_printerr ("hotplug: device_del %s\n", s->hp_id);
+		rig_qmp_execute (s->qmp, "device_del", args, hotplug_replied, s);
+	}
+}
+
+/* Reads what QEMU appended to tap.log since last time, line by line. */
+static void
+tap_changed (G_GNUC_UNUSED GFileMonitor *mon, GFile *file, G_GNUC_UNUSED GFile *other,
+             GFileMonitorEvent event, gpointer user_data)
+{
+	Session *s = user_data;
+	g_autoptr(GFileInputStream) in = NULL;
+	char buf[4096];
+	gssize n;
+
+	if (event != G_FILE_MONITOR_EVENT_CHANGED && event != G_FILE_MONITOR_EVENT_CREATED)
+		return;
+	in = g_file_read (file, NULL, NULL);
+	if (!in || !g_seekable_seek (G_SEEKABLE (in), s->tap_offset, G_SEEK_SET, NULL, NULL))
+		return;
+	while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, NULL)) > 0) {
+		s->tap_offset += n;
+		for (gssize i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				g_string_append_c (s->tap_partial, buf[i]);
+				continue;
+			}
+			g_strchomp (s->tap_partial->str);
+			on_tap_line (s, s->tap_partial->str);
+			g_string_truncate (s->tap_partial, 0);
+		}
+	}
+}
+
+static gboolean
+follow_tap (Session *s, GError **error)
+{
+	g_autofree char *path = g_build_filename (s->params->run_dir, "tap.log", NULL);
+	g_autoptr(GFile) file = g_file_new_for_path (path);
+	const char *id = strstr (s->params->hotplug, ",id=");
+
+	if (!id) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "hotplug spec '%s' has no id=", s->params->hotplug);
+		return FALSE;
+	}
+	s->hp_id = g_strndup (id + 4, strcspn (id + 4, ","));
+	s->tap_partial = g_string_new (NULL);
+	s->tap_monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, s->cancellable, error);
+	if (!s->tap_monitor)
+		return FALSE;
+	g_file_monitor_set_rate_limit (s->tap_monitor, 50);
+	g_signal_connect (s->tap_monitor, "changed", G_CALLBACK (tap_changed), s);
+	return TRUE;
+}
+
+/* At the guest's stop: what the host side still owes. */
+static void
+hotplug_check_end (Session *s)
+{
+	if (!s->params->hotplug)
+		return;
+	if (s->hp_del_sent && !s->hp_deleted)
+		host_failure (s, "device_del %s: no DEVICE_DELETED before the guest stopped",
+		              s->hp_id);
+}
+
 /* ---------------------------------------------------------------- QMP */
 
 static gboolean
@@ -205,10 +343,23 @@ qmp_greeting (G_GNUC_UNUSED RigQmp *qmp, G_GNUC_UNUSED JsonObject *greeting, gpo
 }
 
 static void
+query_pci_done (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+
+	if (ret)
+		s->t->query_pci = json_to_string (ret, TRUE);
+	else
+		g_printerr ("warning: query-pci failed: %s\n", error->message);
+}
+
+static void
 qmp_ready (RigQmp *qmp, gpointer user_data)
 {
 	Session *s = user_data;
 
+	if (s->state == STATE_LISTEN && s->params->query_pci)
+		rig_qmp_execute (qmp, "query-pci", NULL, query_pci_done, s);
 	if (s->state == STATE_LISTEN)
 		s->state = STATE_RUNNING;
 	else if (s->state == STATE_QUIT)
@@ -223,10 +374,17 @@ qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, const char *line, gpointer
 
 	g_ptr_array_add (s->t->events, json_object_ref (ev));
 	g_ptr_array_add (s->t->event_lines, g_strdup (line));
+	if (s->hp_id && g_str_equal (name, "DEVICE_DELETED") && json_object_has_member (ev, "data") &&
+	    g_strcmp0 (json_object_get_string_member_with_default (json_object_get_object_member (ev, "data"),
+	                                                           "device", ""), s->hp_id) == 0) {
+		s->hp_deleted = TRUE;
+		g_printerr ("hotplug: DEVICE_DELETED %s\n", s->hp_id);
+	}
 	if (s->state != STATE_RUNNING || !is_guest_stop (ev))
 		return;
 
 	s->state = STATE_EVIDENCE;
+	hotplug_check_end (s);
 	if (g_str_equal (name, "SHUTDOWN") &&
 	    g_str_equal (json_object_get_string_member_with_default (json_object_get_object_member (ev, "data"),
 	                                                             "reason", ""),
@@ -312,6 +470,8 @@ start (Session *s, GError **error)
 		return FALSE;
 	}
 	g_unlink (sock);
+	if (s->params->hotplug && !follow_tap (s, error))
+		return FALSE;
 	addr = g_unix_socket_address_new (sock);
 	s->listener = g_socket_listener_new ();
 	if (!g_socket_listener_add_address (s->listener, addr, G_SOCKET_TYPE_STREAM,
@@ -364,6 +524,12 @@ rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInf
 	g_clear_handle_id (&s.sigint_id, g_source_remove);
 	g_clear_handle_id (&s.sigterm_id, g_source_remove);
 	g_cancellable_cancel (s.cancellable);
+	if (s.tap_monitor)
+		g_file_monitor_cancel (s.tap_monitor);
+	g_clear_object (&s.tap_monitor);
+	if (s.tap_partial)
+		g_string_free (s.tap_partial, TRUE);
+	g_clear_pointer (&s.hp_id, g_free);
 	g_clear_pointer (&s.qmp, rig_qmp_free);
 	if (s.listener)
 		g_socket_listener_close (s.listener);

@@ -6,7 +6,12 @@
  * QMP, and on the first guest-caused stop (SHUTDOWN guest-*, GUEST_PANICKED,
  * RESET) gathers evidence and sends quit.  On timeout: stop, dump every
  * vCPU's registers, quit.  Returns once QEMU has exited and the QMP
- * connection has closed.  Every failure of the harness or QEMU is recorded
+ * connection has closed.
+ *
+ * With a hotplug spec, the session also follows RUN/tap.log live: on the
+ * agent's "# hotplug: ready" it device_add's the spec, on "# hotplug: added"
+ * it device_del's it and expects DEVICE_DELETED before the guest stops;
+ * what went wrong on this side lands in transcript->host_failures.  Every failure of the harness or QEMU is recorded
  * in the transcript (infra_error, or qemu_started/exit status), so that
  * rig_classify() decides the verdict from the transcript alone.
  */
@@ -20,6 +25,8 @@ typedef struct {
 	const char     *const *argv;
 	guint           timeout;      /* seconds, 0 = none */
 	RigConsoleMode  console;
+	gboolean        query_pci;    /* save QMP query-pci in the transcript */
+	const char     *hotplug;      /* -device spec driven by the TAP cues, or NULL */
 } RigSessionParams;
 
 typedef struct {

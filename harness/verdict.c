@@ -16,6 +16,7 @@
  * STOP after our stop) are not evidence.
  */
 #include "verdict.h"
+#include "enum-check.h"
 
 #include <string.h>
 
@@ -55,6 +56,7 @@ rig_transcript_new (void)
 
 	t->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 	t->event_lines = g_ptr_array_new_with_free_func (g_free);
+	t->host_failures = g_ptr_array_new_with_free_func (g_free);
 	t->exit_status = -1;
 	return t;
 }
@@ -69,6 +71,8 @@ rig_transcript_free (RigTranscript *t)
 	g_free (t->tap);
 	g_free (t->console);
 	g_free (t->infra_error);
+	g_free (t->query_pci);
+	g_ptr_array_unref (t->host_failures);
 	g_free (t);
 }
 
@@ -216,7 +220,20 @@ rig_classify (const RigTranscript *t, RigVerdictResult *r)
 		return;
 	}
 	if (shutdown && g_str_equal (shutdown_reason (shutdown), "guest-shutdown")) {
-		if (rig_tap_all_ok (&r->tap)) {
+		g_autofree char *enum_problem = NULL;
+
+		if (rig_tap_all_ok (&r->tap) && t->host_failures->len) {
+			/* the guest was happy, the host side was not (hotplug) */
+			r->verdict = RIG_VERDICT_FAIL;
+			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok, but host: %s",
+			                             r->tap.passed, r->tap.planned,
+			                             (char *) g_ptr_array_index (t->host_failures, 0));
+		} else if (rig_tap_all_ok (&r->tap) &&
+		           !rig_enum_check (t->query_pci, t->tap, &enum_problem)) {
+			r->verdict = RIG_VERDICT_FAIL;
+			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok, but %s",
+			                             r->tap.passed, r->tap.planned, enum_problem);
+		} else if (rig_tap_all_ok (&r->tap)) {
 			r->verdict = RIG_VERDICT_PASS;
 			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok",
 			                             r->tap.passed, r->tap.planned);
@@ -260,6 +277,7 @@ rig_classify (const RigTranscript *t, RigVerdictResult *r)
 
 #define TRANSCRIPT_INI "transcript.ini"
 #define EVENTS_FILE "qmp-events.jsonl"
+#define QUERY_PCI_FILE "query-pci.json"
 
 static char *
 read_optional (const char *dir, const char *name, GError **error)
@@ -295,6 +313,19 @@ rig_transcript_load (const char *dir, GError **error)
 		g_key_file_get_integer (kf, "transcript", "exit-status", NULL) : -1;
 	t->exit_signal = g_key_file_get_integer (kf, "transcript", "exit-signal", NULL);
 	t->infra_error = g_key_file_get_string (kf, "transcript", "infra-error", NULL);
+	{
+		g_auto(GStrv) hf = g_key_file_get_string_list (kf, "transcript", "host-failures",
+		                                               NULL, NULL);
+
+		for (guint i = 0; hf && hf[i]; i++)
+			g_ptr_array_add (t->host_failures, g_strdup (hf[i]));
+	}
+	{
+		g_autofree char *qp = g_build_filename (dir, QUERY_PCI_FILE, NULL);
+
+		if (!g_file_get_contents (qp, &t->query_pci, NULL, NULL))
+			t->query_pci = NULL;
+	}
 
 	events = read_optional (dir, EVENTS_FILE, error);
 	if (!events)
@@ -344,8 +375,18 @@ rig_transcript_save (const RigTranscript *t, const char *dir, GError **error)
 		g_key_file_set_integer (kf, "transcript", "exit-signal", t->exit_signal);
 	if (t->infra_error)
 		g_key_file_set_string (kf, "transcript", "infra-error", t->infra_error);
+	if (t->host_failures->len)
+		g_key_file_set_string_list (kf, "transcript", "host-failures",
+		                            (const char *const *) t->host_failures->pdata,
+		                            t->host_failures->len);
 	if (!g_key_file_save_to_file (kf, ini, error))
 		return FALSE;
+	if (t->query_pci) {
+		g_autofree char *qp = g_build_filename (dir, QUERY_PCI_FILE, NULL);
+
+		if (!g_file_set_contents (qp, t->query_pci, -1, error))
+			return FALSE;
+	}
 
 	for (guint i = 0; i < t->events->len; i++) {
 		g_autoptr(JsonNode) node = NULL;

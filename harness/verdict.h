@@ -37,6 +37,8 @@ typedef struct {
 	int        exit_status;   /* exit status if it exited normally, else -1 */
 	int        exit_signal;   /* terminating signal, or 0 */
 	char      *infra_error;   /* set when the harness itself could not go on */
+	char      *query_pci;     /* QMP query-pci at start (JSON), or NULL */
+	GPtrArray *host_failures; /* char*: host-side checks that failed (hotplug) */
 } RigTranscript;
 
 typedef struct {

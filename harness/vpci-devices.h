@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vpci-devices.h - what a run puts behind the hv-vpci bus.
+ *
+ * The scenario's device set (scenarios.c) plus every --device SPEC become
+ * QEMU options here and nowhere else: the hv-vpci device (id RIG_VPCI_BUS),
+ * one -device per function with bus= added, the scenario disk.
+ */
+#pragma once
+
+#include "boot.h"
+
+/* TRUE if this run has an hv-vpci bus (scenario devices or --device). */
+gboolean rig_vpci_wanted (const RigBootOptions *opts);
+
+/* Appends the hv-vpci device, its children and their backends. */
+void rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts,
+                             const char *run_dir);
+
+/* Creates what the options above refer to in the run directory (disk). */
+gboolean rig_vpci_prepare_run_dir (const RigBootOptions *opts, const char *run_dir,
+                                   GError **error);
+
+/* The scenario's hot-plug device spec, or NULL. */
+const char *rig_vpci_hotplug_spec (const RigBootOptions *opts);
