@@ -10,6 +10,7 @@
 #include "scenarios.h"
 #include "session.h"
 #include "symbols.h"
+#include "gdb.h"
 #include "vpci-devices.h"
 
 #include <glib/gstdio.h>
@@ -36,6 +37,20 @@ rig_boot_options_clear (RigBootOptions *opts)
 	g_clear_pointer (&opts->keep, g_free);
 	g_clear_pointer (&opts->config, g_free);
 	g_clear_pointer (&opts->devices, g_strfreev);
+}
+
+/* --gdb takes an optional value, which needs a callback */
+static char *gdb_arg;
+static gboolean gdb_given;
+
+static gboolean
+gdb_option_cb (G_GNUC_UNUSED const char *name, const char *value, G_GNUC_UNUSED gpointer data,
+               G_GNUC_UNUSED GError **error)
+{
+	gdb_given = TRUE;
+	g_free (gdb_arg);
+	gdb_arg = g_strdup (value);
+	return TRUE;
 }
 
 gboolean
@@ -69,6 +84,10 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		  "Print one JSON object (docs/json.md) instead of text", NULL },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opts->dry_run,
 		  "Print the QEMU command line and stop", NULL },
+		{ "gdb", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) gdb_option_cb,
+		  "QEMU gdbstub on PORT (default " G_STRINGIFY (RIG_GDB_DEFAULT_PORT) "); the guest "
+		  "waits for gdb after loading its modules; prints 'gdb -x RUN/gdb-script'; no hang "
+		  "timeout", "PORT" },
 		{ "device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &devices,
 		  "Put a QEMU PCI device behind the vPCI bus, written as for -device without "
 		  "bus= (repeatable; adds the hv-vpci bus if the scenario has none)", "SPEC" },
@@ -106,6 +125,14 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		if (!rig_parse_uint ("--cpu", cpu, 0, RIG_MAX_SMP - 1, &n, error))
 			return FALSE;
 		opts->cpu = n;
+	}
+	if (gdb_given) {
+		n = RIG_GDB_DEFAULT_PORT;
+		if (gdb_arg && !rig_parse_uint ("--gdb", gdb_arg, 1, 65535, &n, error))
+			return FALSE;
+		opts->gdb_port = n;
+		gdb_given = FALSE;
+		g_clear_pointer (&gdb_arg, g_free);
 	}
 	if (opts->cpu >= opts->smp) {
 		rig_usage_error (error, "--cpu %u is not below --smp %u", opts->cpu, opts->smp);
@@ -223,6 +250,7 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	RigSessionParams params = { 0 };
 	RigSessionInfo info = { 0 };
 	RigReport report = { 0 };
+	guint gdb_watch;
 	/* with --json, stdout carries the JSON object alone */
 	void (*say) (const char *, ...) = opts->json ? g_printerr : g_print;
 
@@ -260,11 +288,15 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	t = rig_transcript_new ();
 	params.run_dir = run_dir;
 	params.argv = (const char *const *) argv;
-	params.timeout = opts->timeout;
+	/* with --gdb the user may sit at a breakpoint for as long as they like */
+	params.timeout = opts->gdb_port ? 0 : opts->timeout;
 	params.console = opts->console;
 	params.query_pci = rig_vpci_wanted (opts);
 	params.hotplug = rig_vpci_hotplug_spec (opts);
+	gdb_watch = rig_gdb_watch (opts, kernel, run_dir);
 	rig_session_run (&params, t, &info, cancellable);
+	if (gdb_watch && g_main_context_find_source_by_id (NULL, gdb_watch))
+		g_source_remove (gdb_watch);
 
 	read_log (run_dir, "tap.log", &t->tap);
 	read_log (run_dir, "console.log", &t->console);

@@ -27,6 +27,7 @@ typedef struct {
 	char          *kernel;       /* "6.1" or a path */
 	char          *keep;         /* run directory, or NULL for the default */
 	char          *config;       /* rig.ini, or NULL for TOP/build/rig.ini */
+	guint          gdb_port;     /* --gdb[=PORT]: QEMU gdbstub port, 0 = off */
 	char         **devices;      /* --device SPEC..., behind the vPCI bus */
 	gboolean       json;
 	gboolean       dry_run;

@@ -3,6 +3,7 @@
  * qemu-cmd.c - QEMU argv and guest kernel command line.
  */
 #include "qemu-cmd.h"
+#include "gdb.h"
 #include "vpci-devices.h"
 
 #include <string.h>
@@ -42,8 +43,9 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
 	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
 	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
-	                        "vpci.seed=%" G_GUINT64_FORMAT,
-	                        opts->scenario, opts->smp, opts->cpu, opts->seed);
+	                        "vpci.seed=%" G_GUINT64_FORMAT "%s",
+	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
+	                        opts->gdb_port ? " vpci.gdb=1" : "");
 }
 
 GStrv
@@ -88,6 +90,7 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	rig_vpci_add_qemu_args (b, opts, run_dir);
 	add (b, "-chardev"); addf (b, "socket,id=qmp,path=%s/qmp.sock,server=off", dir);
 	add (b, "-mon"); add (b, "chardev=qmp,mode=control");
+	rig_gdb_add_qemu_args (b, opts, run_dir);
 	add (b, "-D"); addf (b, "%s/qemu.log", run_dir);
 	add (b, "-d"); add (b, "guest_errors");
 	return g_strv_builder_end (b);

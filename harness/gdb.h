@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gdb.h - `run --gdb[=PORT]`: QEMU's gdbstub, the guest's stop point and
+ * RUN/gdb-script (docs/debugging.md).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "boot.h"
+#include "config.h"
+
+#define RIG_GDB_DEFAULT_PORT 1234
+
+/* -gdb tcp::PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
+void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir);
+
+/* Follow RUN/tap.log from the default main context (the session's loop);
+ * on the agent's "# gdb: ready", write RUN/gdb-script (and
+ * RUN/kernel-symbols.o from RUN/kallsyms) and print the line to paste.
+ * Returns a source id for g_source_remove(), 0 without --gdb. */
+guint rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const char *run_dir);
+
+/* Writes RUN/gdb-script from a TAP log with "# gdb: section" lines;
+ * FALSE if the log has no "# gdb: ready" yet.  (Exposed for tests.) */
+gboolean rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
+                               const char *run_dir, char **script_path, GError **error);
