@@ -93,5 +93,11 @@ void scenario_hang(struct agent *a);
 void scenario_hang_all(struct agent *a);
 void scenario_reset(struct agent *a);
 void scenario_shell(struct agent *a);
+/* vpci.c: scenarios on the hv-vpci bus */
+void scenario_enum(struct agent *a);
+void scenario_cfg_stress(struct agent *a);
+void scenario_irq(struct agent *a);
+void scenario_passthrough(struct agent *a);
+void scenario_hotplug(struct agent *a);
 
 #endif

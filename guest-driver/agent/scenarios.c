@@ -27,6 +27,11 @@ const struct scenario scenarios[] = {
 	{ "hang-all",     "every CPU spins with interrupts off",                 1, scenario_hang_all },
 	{ "reset",        "guest-initiated reset (reboot(RB_AUTOBOOT))",         0, scenario_reset },
 	{ "shell",        "interactive busybox sh on the console, then power off", 0, scenario_shell },
+	{ "enum",         "every vPCI function, IDs, BARs in the aperture, lspci tree", -1, scenario_enum },
+	{ "cfg-stress",   "a thread per CPU on config space of several functions",   -1, scenario_cfg_stress },
+	{ "irq",          "every MSI-X vector arrives once on the CPU chosen",       -1, scenario_irq },
+	{ "passthrough",  "virtio-rng and virtio-blk behind the bus",                -1, scenario_passthrough },
+	{ "hotplug",      "device_add/device_del of a test function (host-driven)",  -1, scenario_hotplug },
 };
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
 
