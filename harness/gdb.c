@@ -186,8 +186,7 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 			const char *sec = secs->pdata[j];
 
 			/* .symtab/.strtab: the module's kallsyms copy, not in the .ko */
-			if (g_str_has_prefix (sec, ".text ") || g_str_has_prefix (sec, ".init") ||
-			    g_str_has_prefix (sec, ".exit") || g_str_has_prefix (sec, ".symtab ") ||
+			if (g_str_has_prefix (sec, ".text ") || g_str_has_prefix (sec, ".symtab ") ||
 			    g_str_has_prefix (sec, ".strtab "))
 				continue;
 			g_string_append_printf (s, " -s %s", sec);
