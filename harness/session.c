@@ -377,8 +377,13 @@ qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, const char *line, gpointer
 	if (s->hp_id && g_str_equal (name, "DEVICE_DELETED") && json_object_has_member (ev, "data") &&
 	    g_strcmp0 (json_object_get_string_member_with_default (json_object_get_object_member (ev, "data"),
 	                                                           "device", ""), s->hp_id) == 0) {
+		JsonObject *args = json_object_new ();
+
 		s->hp_deleted = TRUE;
 		g_printerr ("hotplug: DEVICE_DELETED %s\n", s->hp_id);
+		/* tell the guest: a break on the TAP serial reads as a NUL byte */
+		json_object_set_string_member (args, "id", "tap");
+		rig_qmp_execute (s->qmp, "chardev-send-break", args, NULL, NULL);
 	}
 	if (s->state != STATE_RUNNING || !is_guest_stop (ev))
 		return;

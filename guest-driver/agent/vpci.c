@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -909,7 +911,13 @@ void scenario_hotplug(struct agent *a)
 	double t0;
 	bool gone = false;
 
+	/* the harness acknowledges DEVICE_DELETED with a break on ttyS1,
+	 * which a raw tty reads as a NUL byte */
+	int ack_fd = open("/dev/ttyS1", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
 	(void)a;
+	if (ack_fd >= 0)
+		tcflush(ack_fd, TCIFLUSH);
 	if (!vbus_get(&before))
 		return;
 	tap_diag("before: %d functions, %d vpci_testfn lines in /proc/interrupts",
@@ -965,4 +973,22 @@ void scenario_hotplug(struct agent *a)
 	}
 	vbus_scan(&now);
 	tap_ok(now.n == before.n, "the bus is back to %d functions (%d)", before.n, now.n);
+
+	/* the host must have seen the eject complete before we power off */
+	tap_diag("hotplug: removed");
+	tap_flush();
+	{
+		struct pollfd pfd = { .fd = ack_fd, .events = POLLIN };
+		char c = 1;
+		bool acked = false;
+
+		t0 = uptime_s();
+		while (ack_fd >= 0 && !acked && uptime_s() - t0 < HOTPLUG_WAIT) {
+			if (poll(&pfd, 1, 100) > 0 && read(ack_fd, &c, 1) == 1)
+				acked = c == 0;
+		}
+		tap_ok(acked, "the host acknowledged DEVICE_DELETED (break on ttyS1)");
+		if (ack_fd >= 0)
+			close(ack_fd);
+	}
 }
