@@ -19,6 +19,10 @@ mkdir -p "$build" "$cache"
 log="$build/setup.log"
 : >"$log"
 
+# One set-up at a time per cache: clones and bisect steps share QEMU builds.
+exec 9>"$cache/setup.lock"
+flock 9
+
 say() { [ "${VPCI_RIG_QUIET:-0}" = 1 ] || printf '%s\n' "$*" >&2; }
 die() { printf 'setup: %s (log: %s)\n' "$*" "$log" >&2; exit 125; }
 

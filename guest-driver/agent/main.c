@@ -119,6 +119,35 @@ static void parse_cmdline(struct agent *a)
 }
 
 /*
+ * Module parameters from the kernel command line, as modprobe would give
+ * them: every "MODULE.key=value" word becomes "key=value" for MODULE
+ * (names compare with '-' and '_' as equals).
+ */
+static void module_params(const char *module, char *out, size_t len)
+{
+	static char buf[4096];
+	char *save = NULL;
+	size_t mlen = strlen(module), used = 0;
+
+	out[0] = '\0';
+	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return;
+	for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		size_t i;
+
+		for (i = 0; i < mlen && w[i]; i++)
+			if (w[i] != module[i] && !(strchr("-_", w[i]) && strchr("-_", module[i])))
+				break;
+		if (i != mlen || w[i] != '.' || !strchr(w + i + 1, '='))
+			continue;
+		used += snprintf(out + used, used < len ? len - used : 0, "%s%s",
+				 used ? " " : "", w + i + 1);
+	}
+	if (used >= len)
+		out[len - 1] = '\0';
+}
+
+/*
  * Load every module named in the order file; one diagnostic per module.
  * Returns the number of failures (a module already present counts as loaded).
  */
@@ -134,7 +163,7 @@ static void load_modules(struct agent *a)
 		return;
 	}
 	for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-		char path[512];
+		char path[512], params[1024], module[128];
 		double t0 = uptime_s();
 		int fd, err = 0;
 
@@ -142,11 +171,13 @@ static void load_modules(struct agent *a)
 		if (!*name || *name == '#')
 			continue;
 		snprintf(path, sizeof(path), MODULE_DIR "/%s", name);
+		snprintf(module, sizeof(module), "%.*s", (int)strcspn(name, "."), name);
+		module_params(module, params, sizeof(params));
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			err = errno;
 		} else {
-			if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+			if (syscall(SYS_finit_module, fd, params, 0) && errno != EEXIST)
 				err = errno;
 			close(fd);
 		}
@@ -155,7 +186,8 @@ static void load_modules(struct agent *a)
 			tap_diag("load %s: FAILED: %s", name, strerror(err));
 		} else {
 			a->modules_loaded++;
-			tap_diag("load %s: ok (%.0f ms)", name, (uptime_s() - t0) * 1e3);
+			tap_diag("load %s: ok (%.0f ms)%s%s", name, (uptime_s() - t0) * 1e3,
+				 *params ? " with " : "", params);
 		}
 	}
 }

@@ -32,6 +32,8 @@
 #include "migration/vmstate.h"
 #include "qom/object.h"
 #include "hv-vpci.h"
+#include "hw/boards.h"
+#include "vpci-wc.h"
 #include "trace.h"
 
 #define TYPE_HV_VPCI "hv-vpci"
@@ -84,6 +86,10 @@ struct HvVpciState {
     MemoryRegion window;        /* the config window, highest priority */
     bool window_mapped;
     uint32_t window_slot;       /* wslot last written to the select page */
+    VpciWc wc;                  /* write-combining model between MMIO and decode */
+    char *wc_order;             /* property: program, reverse or random */
+    char *hazard_log_path;      /* property: JSON lines, one per hazard */
+    FILE *hazard_log;
 
     /* The child bus. */
     HvVpciHost *host;
@@ -497,16 +503,55 @@ static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
                                  pci_config_size(dev), val, size);
 }
 
+/* The ordering model's view of the decode: what a drained store does. */
+static void hv_vpci_wc_apply(void *opaque, hwaddr off, uint64_t val,
+                             unsigned size)
+{
+    hv_vpci_window_write(opaque, off, size, val);
+}
+
+static uint64_t hv_vpci_wc_read(void *opaque, hwaddr off, unsigned size)
+{
+    return hv_vpci_window_read(opaque, off, size);
+}
+
+#define HV_VPCI_HAZARD_LOG_MAX 10000
+
+static void hv_vpci_wc_hazard(void *opaque, const VpciWcHazard *h)
+{
+    HvVpciState *s = opaque;
+
+    if (!s->hazard_log || s->wc.hazards > HV_VPCI_HAZARD_LOG_MAX) {
+        return;
+    }
+    fprintf(s->hazard_log,
+            "{\"seq\": %" PRIu64 ", \"kind\": \"%s\", \"access\": \"%s\", "
+            "\"vcpu\": %d, \"offset\": %" PRIu64 ", \"size\": %u, "
+            "\"pc\": \"0x%" PRIx64 "\", \"earlier_vcpu\": %d, "
+            "\"earlier_offset\": %" PRIu64 ", \"earlier_pc\": \"0x%" PRIx64
+            "\", \"wslot\": %u, \"time_ns\": %" PRId64 "}\n",
+            s->wc.hazards, vpci_wc_hazard_kind_name(h->kind),
+            h->is_store ? "store" : "load", h->vcpu, (uint64_t)h->offset,
+            h->size, h->pc, h->earlier_vcpu, (uint64_t)h->earlier_offset,
+            h->earlier_pc, s->window_slot,
+            qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+    fflush(s->hazard_log);
+}
+
 static uint64_t hv_vpci_window_mmio_read(void *opaque, hwaddr addr,
                                          unsigned size)
 {
-    return hv_vpci_window_read(opaque, addr, size);
+    HvVpciState *s = opaque;
+
+    return vpci_wc_load(&s->wc, addr, size);
 }
 
 static void hv_vpci_window_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                                       unsigned size)
 {
-    hv_vpci_window_write(opaque, addr, size, val);
+    HvVpciState *s = opaque;
+
+    vpci_wc_store(&s->wc, addr, val, size);
 }
 
 static const MemoryRegionOps hv_vpci_window_ops = {
@@ -704,6 +749,7 @@ static void hv_vpci_channel_reset(HvVpciState *s)
 {
     s->channel = HV_VPCI_CHANNEL_DISABLED;
     s->window_slot = 0;
+    vpci_wc_reset(&s->wc);
     hv_vpci_unmap_window(s);
     hv_vpci_proto_reset(&s->proto);
 }
@@ -850,6 +896,56 @@ static void hv_vpci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
     hv_vpci_update_aperture(HV_VPCI(pdev));
 }
 
+/* Validate the ordering model's properties; nothing is allocated yet. */
+static bool hv_vpci_wc_check(HvVpciState *s, Error **errp)
+{
+    if (s->wc_order && !vpci_wc_parse_order(s->wc_order, &s->wc.order)) {
+        error_setg(errp, "hv-vpci: wc-order must be 'program', 'reverse' "
+                   "or 'random'");
+        return false;
+    }
+    if (!is_power_of_2(s->wc.line_size) || s->wc.line_size < 8 ||
+        s->wc.line_size > HV_VPCI_CFG_PAGE_SIZE) {
+        error_setg(errp, "hv-vpci: wc-line-size must be a power of two "
+                   "between 8 and %d", HV_VPCI_CFG_PAGE_SIZE);
+        return false;
+    }
+    if (!s->wc.lines_per_vcpu || s->wc.lines_per_vcpu > 64) {
+        error_setg(errp, "hv-vpci: wc-lines must be between 1 and 64");
+        return false;
+    }
+    return true;
+}
+
+static bool hv_vpci_wc_start(HvVpciState *s, Error **errp)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+
+    if (s->hazard_log_path) {
+        s->hazard_log = fopen(s->hazard_log_path, "w");
+        if (!s->hazard_log) {
+            error_setg_errno(errp, errno, "hv-vpci: cannot open hazard-log "
+                             "'%s'", s->hazard_log_path);
+            return false;
+        }
+    }
+    s->wc.opaque = s;
+    s->wc.apply = hv_vpci_wc_apply;
+    s->wc.read = hv_vpci_wc_read;
+    s->wc.hazard = hv_vpci_wc_hazard;
+    vpci_wc_init(&s->wc, ms->smp.max_cpus);
+    return true;
+}
+
+static void hv_vpci_wc_stop(HvVpciState *s)
+{
+    vpci_wc_finalize(&s->wc);
+    if (s->hazard_log) {
+        fclose(s->hazard_log);
+        s->hazard_log = NULL;
+    }
+}
+
 static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
 {
     HvVpciState *s = HV_VPCI(pdev);
@@ -862,6 +958,9 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
         s->stale_drop = true;
     } else {
         error_setg(errp, "hv-vpci: stale-msi must be 'deliver' or 'drop'");
+        return;
+    }
+    if (!hv_vpci_wc_check(s, errp)) {
         return;
     }
     if (s->aperture_size < 2 * HV_VPCI_CFG_WINDOW_SIZE ||
@@ -894,6 +993,8 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
     memory_region_add_subregion_overlap(&s->aperture, 0, &s->child_alias, 0);
     memory_region_init_io(&s->window, obj, &hv_vpci_window_ops, s,
                           "hv-vpci-window", HV_VPCI_CFG_WINDOW_SIZE);
+    /* Only accesses to *other* MMIO drain the window's buffers. */
+    memory_region_set_ordering_exempt(&s->window, true);
     /*
      * 32-bit by default: children's 32-bit BARs must land inside the
      * aperture, and firmware (qboot) puts 64-bit BARs above 4 GiB.
@@ -915,6 +1016,9 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
         goto err_bus;
     }
 
+    if (!hv_vpci_wc_start(s, errp)) {
+        goto err_bus;
+    }
     hv_vpci_proto_init(&s->proto, &hv_vpci_proto_ops, s, s->bus);
     return;
 
@@ -931,6 +1035,7 @@ static void hv_vpci_exit(PCIDevice *pdev)
     HvVpciState *s = HV_VPCI(pdev);
 
     hv_vpci_unmap_window(s);
+    hv_vpci_wc_stop(s);
     msi_uninit(pdev);
 }
 
@@ -992,12 +1097,24 @@ static void hv_vpci_instance_init(Object *obj)
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "errors", &s->errors,
                                    OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "wc-hazards", &s->wc.hazards,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "wc-drains", &s->wc.drains,
+                                   OBJ_PROP_FLAG_READ);
 }
 
 static const Property hv_vpci_properties[] = {
     DEFINE_PROP_SIZE("aperture-size", HvVpciState, aperture_size,
                      HV_VPCI_DEFAULT_APERTURE),
     DEFINE_PROP_BOOL("aperture-64bit", HvVpciState, aperture_64bit, false),
+    /* The write-combining ordering model of the config window. */
+    DEFINE_PROP_BOOL("wc", HvVpciState, wc.enabled, false),
+    DEFINE_PROP_UINT32("wc-lines", HvVpciState, wc.lines_per_vcpu, 4),
+    DEFINE_PROP_UINT32("wc-line-size", HvVpciState, wc.line_size, 64),
+    DEFINE_PROP_UINT64("wc-delay-ns", HvVpciState, wc.delay_ns, 200 * SCALE_US),
+    DEFINE_PROP_STRING("wc-order", HvVpciState, wc_order),
+    DEFINE_PROP_UINT64("wc-seed", HvVpciState, wc.seed, 0),
+    DEFINE_PROP_STRING("hazard-log", HvVpciState, hazard_log_path),
     DEFINE_PROP_STRING("stale-msi", HvVpciState, stale_msi),
     DEFINE_PROP_UINT32("instance", HvVpciState, instance, 1),
 };

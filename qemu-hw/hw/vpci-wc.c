@@ -182,22 +182,60 @@ static void wc_rearm(VpciWc *wc)
     }
 }
 
-/* Drain every buffer whose vCPU has drained since, or whose time is up. */
+static uint64_t buffer_oldest_seq(const VpciWcBuffer *buf)
+{
+    return buffer_pick(buf, false, 0, false)->seq;
+}
+
+/*
+ * Drain every buffer whose vCPU has drained since, or whose time is up.
+ * Several buffers found drained at once reach the device in the order
+ * policy too (by their oldest store), as lines of one buffer do.
+ */
 static void wc_sync(VpciWc *wc)
 {
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    g_autofree unsigned *due = g_new(unsigned, wc->nvcpus);
+    unsigned n = 0;
 
     for (unsigned v = 0; v < wc->nvcpus; v++) {
         VpciWcBuffer *buf = &wc->buffers[v];
 
-        if (!buf->nlines) {
-            continue;
+        if (buf->nlines &&
+            (wc_epoch(v) != buf->epoch || now >= buf->deadline_ns)) {
+            due[n++] = v;
         }
-        if (wc_epoch(v) != buf->epoch) {
-            wc_drain_buffer(wc, v, "epoch");
-        } else if (now >= buf->deadline_ns) {
-            wc_drain_buffer(wc, v, "delay");
+    }
+    /* Insertion sort by oldest store: n is the vCPU count at most. */
+    for (unsigned i = 1; i < n; i++) {
+        for (unsigned j = i; j > 0; j--) {
+            uint64_t a = buffer_oldest_seq(&wc->buffers[due[j - 1]]);
+            uint64_t b = buffer_oldest_seq(&wc->buffers[due[j]]);
+            bool swap = wc->order == VPCI_WC_ORDER_REVERSE ? a < b : a > b;
+            unsigned t;
+
+            if (!swap) {
+                break;
+            }
+            t = due[j];
+            due[j] = due[j - 1];
+            due[j - 1] = t;
         }
+    }
+    if (wc->order == VPCI_WC_ORDER_RANDOM) {
+        for (unsigned i = n; i > 1; i--) {
+            unsigned j = wc_random(wc) % i;
+            unsigned t = due[i - 1];
+
+            due[i - 1] = due[j];
+            due[j] = t;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        VpciWcBuffer *buf = &wc->buffers[due[i]];
+
+        wc_drain_buffer(wc, due[i],
+                        wc_epoch(due[i]) != buf->epoch ? "epoch" : "delay");
     }
 }
 
