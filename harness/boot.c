@@ -11,6 +11,7 @@
 #include "session.h"
 #include "symbols.h"
 #include "gdb.h"
+#include "hazards.h"
 #include "vpci-devices.h"
 
 #include <glib/gstdio.h>
@@ -27,6 +28,9 @@ rig_boot_options_init (RigBootOptions *opts)
 	opts->timeout = RIG_DEFAULT_TIMEOUT;
 	opts->kernel = g_strdup (RIG_DEFAULT_KERNEL);
 	opts->console = RIG_CONSOLE_FILE;
+	opts->wc = TRUE;
+	opts->order = g_strdup (RIG_DEFAULT_ORDER);
+	opts->fences = g_strdup ("all");
 }
 
 void
@@ -37,6 +41,25 @@ rig_boot_options_clear (RigBootOptions *opts)
 	g_clear_pointer (&opts->keep, g_free);
 	g_clear_pointer (&opts->config, g_free);
 	g_clear_pointer (&opts->devices, g_strfreev);
+	g_clear_pointer (&opts->order, g_free);
+	g_clear_pointer (&opts->fences, g_free);
+}
+
+/* @value must be one of @choices (NULL-terminated); returns its index. */
+static gboolean
+parse_choice (const char *option, const char *value, const char *const *choices, guint *index,
+              GError **error)
+{
+	g_autofree char *list = g_strjoinv ("|", (char **) choices);
+
+	for (guint i = 0; choices[i]; i++) {
+		if (g_str_equal (value, choices[i])) {
+			*index = i;
+			return TRUE;
+		}
+	}
+	rig_usage_error (error, "%s '%s': expected %s", option, value, list);
+	return FALSE;
 }
 
 /* --gdb takes an optional value, which needs a callback */
@@ -59,6 +82,12 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 {
 	g_autofree char *smp = NULL, *cpu = NULL, *seed = NULL, *timeout = NULL;
 	g_autofree char *kernel = NULL, *keep = NULL, *config = NULL;
+	g_autofree char *wc = NULL, *order = NULL, *fences = NULL, *mode = NULL, *irq_mode = NULL;
+	static const char *const on_off[] = { "on", "off", NULL };
+	static const char *const orders[] = { "program", "reverse", "random", NULL };
+	static const char *const modes[] = { "mttcg", "icount", NULL };
+	static const char *const irq_modes[] = { "lazy", "eager", NULL };
+	guint choice;
 	g_auto(GStrv) devices = NULL;
 	guint64 n;
 	GOptionEntry entries[] = {
@@ -88,6 +117,22 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		  "QEMU gdbstub on PORT (default " G_STRINGIFY (RIG_GDB_DEFAULT_PORT) "); the guest "
 		  "waits for gdb after loading its modules; prints 'gdb -x RUN/gdb-script'; no hang "
 		  "timeout", "PORT" },
+		{ "wc", 0, 0, G_OPTION_ARG_STRING, &wc,
+		  "The config window's write-combining ordering model (hv-vpci wc=; default on)",
+		  "on|off" },
+		{ "order", 0, 0, G_OPTION_ARG_STRING, &order,
+		  "Order in which buffered window stores reach the device when they drain "
+		  "together (hv-vpci wc-order=, seeded by --seed; default " RIG_DEFAULT_ORDER ")",
+		  "program|reverse|random" },
+		{ "fences", 0, 0, G_OPTION_ARG_STRING, &fences,
+		  "Barrier sites left on in the driver (hv_vpci fences=; default all; see "
+		  "'vpci-rig list')", "all|none|SITE,..." },
+		{ "mode", 0, 0, G_OPTION_ARG_STRING, &mode,
+		  "mttcg: vCPUs on parallel threads (default); icount: one thread, round robin, "
+		  "-icount (same seed, same verdict)", "mttcg|icount" },
+		{ "irq-mode", 0, 0, G_OPTION_ARG_STRING, &irq_mode,
+		  "lazy: the fixed design, retarget at unmask (default); eager: the historical "
+		  "one (hv_vpci eager_affinity=1)", "lazy|eager" },
 		{ "device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &devices,
 		  "Put a QEMU PCI device behind the vPCI bus, written as for -device without "
 		  "bus= (repeatable; adds the hv-vpci bus if the scenario has none)", "SPEC" },
@@ -156,6 +201,38 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	if (config) {
 		g_free (opts->config);
 		opts->config = g_steal_pointer (&config);
+	}
+	if (wc) {
+		if (!parse_choice ("--wc", wc, on_off, &choice, error))
+			return FALSE;
+		opts->wc = choice == 0;
+	}
+	if (order) {
+		if (!parse_choice ("--order", order, orders, &choice, error))
+			return FALSE;
+		g_free (opts->order);
+		opts->order = g_steal_pointer (&order);
+	}
+	if (fences) {
+		g_autofree char *bad = NULL;
+
+		if (!rig_fences_valid (fences, &bad)) {
+			rig_usage_error (error, "--fences: unknown barrier site '%s' (see 'vpci-rig list')",
+			                 bad);
+			return FALSE;
+		}
+		g_free (opts->fences);
+		opts->fences = g_steal_pointer (&fences);
+	}
+	if (mode) {
+		if (!parse_choice ("--mode", mode, modes, &choice, error))
+			return FALSE;
+		opts->icount = choice == 1;
+	}
+	if (irq_mode) {
+		if (!parse_choice ("--irq-mode", irq_mode, irq_modes, &choice, error))
+			return FALSE;
+		opts->eager_irq = choice == 1;
 	}
 	for (guint i = 0; devices && devices[i]; i++) {
 		if (!*devices[i] || *devices[i] == ',') {
@@ -300,12 +377,26 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 
 	read_log (run_dir, "tap.log", &t->tap);
 	read_log (run_dir, "console.log", &t->console);
+	{
+		g_autofree char *hz = g_build_filename (run_dir, RIG_HAZARD_LOG, NULL);
+		const RigScenario *sc = rig_scenario_lookup (opts->scenario);
+
+		if (!g_file_get_contents (hz, &t->hazards, NULL, NULL))
+			t->hazards = NULL;
+		t->expect_hazards = sc && sc->expect_hazards;
+	}
 	if (!rig_transcript_save (t, run_dir, &local)) {
 		g_printerr ("warning: saving the transcript: %s\n", local->message);
 		g_clear_error (&local);
 	}
 
 	rig_classify (t, result);
+	{
+		g_autofree char *kodir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
+		                                          rig_top_dir (), kernel->name);
+
+		rig_hazards_symbolize (result->hazards, t->tap, kodir);
+	}
 	if (result->have_rip) {
 		/* the guest's own /proc/kallsyms, if it saved one, covers modules */
 		g_autofree char *kallsyms = g_build_filename (run_dir, "kallsyms", NULL);

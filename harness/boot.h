@@ -29,6 +29,11 @@ typedef struct {
 	char          *config;       /* rig.ini, or NULL for TOP/build/rig.ini */
 	guint          gdb_port;     /* --gdb[=PORT]: QEMU gdbstub port, 0 = off */
 	char         **devices;      /* --device SPEC..., behind the vPCI bus */
+	gboolean       wc;           /* --wc on|off: hv-vpci's write-combining model */
+	char          *order;        /* --order program|reverse|random (hv-vpci wc-order) */
+	char          *fences;       /* --fences all|none|SITE,... (hv_vpci fences=) */
+	gboolean       icount;       /* --mode icount: one thread, -icount (else mttcg) */
+	gboolean       eager_irq;    /* --irq-mode eager (hv_vpci eager_affinity=1) */
 	gboolean       json;
 	gboolean       dry_run;
 	RigConsoleMode console;
@@ -37,6 +42,7 @@ typedef struct {
 #define RIG_DEFAULT_SMP     4
 #define RIG_DEFAULT_TIMEOUT 120
 #define RIG_MAX_SMP         64
+#define RIG_DEFAULT_ORDER   "random"
 
 void rig_boot_options_init (RigBootOptions *opts);
 void rig_boot_options_clear (RigBootOptions *opts);

@@ -30,11 +30,15 @@ rig_cmd_list (int argc, char **argv, RigExit *exit_status, G_GNUC_UNUSED GCancel
 		g_print ("  %-14s %s%s\n", sc[i].name, sc[i].summary, expect);
 	}
 
-	g_print ("\nBarrier sites (vpci-rig run --fences SITE,...):\n");
+	g_print ("\nBarrier sites (hv_vpci fences=; vpci-rig run --fences all|none|SITE,...):\n");
 	sites = rig_barrier_sites (&n);
-	for (guint i = 0; i < n; i++)
-		g_print ("  %-14s %s%s\n", sites[i].name, sites[i].summary,
-		         sites[i].available ? "" : " (driver not yet built)");
+	for (guint i = 0; i < n; i++) {
+		g_print ("  %-14s %s\n", sites[i].name, sites[i].summary);
+		if (sites[i].required)
+			g_print ("  %-14s required by the WC model\n", "");
+		else
+			g_print ("  %-14s not required by the WC model: %s\n", "", sites[i].why_not);
+	}
 	*exit_status = RIG_EXIT_PASS;
 	return TRUE;
 }

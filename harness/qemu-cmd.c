@@ -43,9 +43,12 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
 	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
 	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
-	                        "vpci.seed=%" G_GUINT64_FORMAT "%s",
+	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s",
 	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
-	                        opts->gdb_port ? " vpci.gdb=1" : "");
+	                        opts->gdb_port ? " vpci.gdb=1" : "",
+	                        g_str_equal (opts->fences, "all") ? "" : " hv_vpci.fences=",
+	                        g_str_equal (opts->fences, "all") ? "" : opts->fences,
+	                        opts->eager_irq ? " hv_vpci.eager_affinity=1" : "");
 }
 
 GStrv
@@ -61,7 +64,13 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	add (b, "-nodefaults");
 	add (b, "-no-user-config");
 	add (b, "-display"); add (b, "none");
-	add (b, "-accel"); add (b, "tcg,thread=multi");
+	if (opts->icount) {
+		/* one thread, vCPUs in round robin, time from instruction counts */
+		add (b, "-accel"); add (b, "tcg,thread=single");
+		add (b, "-icount"); add (b, "shift=0,sleep=off");
+	} else {
+		add (b, "-accel"); add (b, "tcg,thread=multi");
+	}
 	add (b, "-smp"); addf (b, "%u", opts->smp);
 	add (b, "-m"); add (b, "512");
 	for (guint i = 0; config->firmware_dirs[i]; i++) {

@@ -18,6 +18,29 @@ print_location (const RigReport *r)
 	         r->rip_symbol ? ")" : "", v->cr2);
 }
 
+/* The first few hazards, each with both instructions. */
+static void
+print_hazards (const RigReport *r)
+{
+	GPtrArray *hz = r->result->hazards;
+	g_autofree char *summary = rig_hazards_summary (hz);
+
+	if (!summary)
+		return;
+	g_print ("hazards: %s, all in %s/" RIG_HAZARD_LOG "\n", summary, r->run_dir);
+	for (guint i = 0; i < hz->len && i < 5; i++) {
+		const RigHazard *h = g_ptr_array_index (hz, i);
+
+		g_print ("  %s [%s]: vCPU %d %s at window+0x%" G_GINT64_MODIFIER "x, pc 0x%"
+		         G_GINT64_MODIFIER "x %s\n"
+		         "      vs vCPU %d store at window+0x%" G_GINT64_MODIFIER "x, pc 0x%"
+		         G_GINT64_MODIFIER "x %s\n",
+		         h->kind, h->site ? h->site : "?", h->vcpu, h->access, h->offset, h->pc,
+		         h->where ? h->where : "", h->earlier_vcpu, h->earlier_offset, h->earlier_pc,
+		         h->earlier_where ? h->earlier_where : "");
+	}
+}
+
 void
 rig_report_print_text (const RigReport *r)
 {
@@ -32,6 +55,7 @@ rig_report_print_text (const RigReport *r)
 		g_print ("guest: %s\n", v->tap.trigger);
 	if (r->registers)
 		g_print ("registers: %s/%s\n", r->run_dir, r->registers);
+	print_hazards (r);
 	g_print ("time: %.1f s\n", r->seconds);
 	g_print ("verdict: %s\n", rig_verdict_to_string (v->verdict));
 }
@@ -51,6 +75,47 @@ add_log (JsonBuilder *b, const char *key, const char *dir, const char *file)
 		json_builder_add_string_value (b, path);
 	else
 		json_builder_add_null_value (b);
+}
+
+static void
+add_hex (JsonBuilder *b, const char *key, guint64 value)
+{
+	g_autofree char *s = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", value);
+
+	json_builder_set_member_name (b, key);
+	json_builder_add_string_value (b, s);
+}
+
+static void
+add_string_or_null (JsonBuilder *b, const char *key, const char *value)
+{
+	json_builder_set_member_name (b, key);
+	if (value)
+		json_builder_add_string_value (b, value);
+	else
+		json_builder_add_null_value (b);
+}
+
+static void
+add_hazard (JsonBuilder *b, const RigHazard *h)
+{
+	json_builder_begin_object (b);
+	add_string_or_null (b, "kind", h->kind);
+	add_string_or_null (b, "site", h->site);
+	add_string_or_null (b, "access", h->access);
+	json_builder_set_member_name (b, "vcpu");
+	json_builder_add_int_value (b, h->vcpu);
+	add_hex (b, "offset", h->offset);
+	json_builder_set_member_name (b, "size");
+	json_builder_add_int_value (b, h->size);
+	add_hex (b, "pc", h->pc);
+	add_string_or_null (b, "pc_symbol", h->where);
+	json_builder_set_member_name (b, "earlier_vcpu");
+	json_builder_add_int_value (b, h->earlier_vcpu);
+	add_hex (b, "earlier_offset", h->earlier_offset);
+	add_hex (b, "earlier_pc", h->earlier_pc);
+	add_string_or_null (b, "earlier_pc_symbol", h->earlier_where);
+	json_builder_end_object (b);
 }
 
 char *
@@ -121,9 +186,10 @@ rig_report_to_json (const RigReport *r)
 	json_builder_add_int_value (b, v->tap.failed);
 	json_builder_end_object (b);
 
-	/* filled once the vPCI device reports barrier hazards */
 	json_builder_set_member_name (b, "hazards");
 	json_builder_begin_array (b);
+	for (guint i = 0; v->hazards && i < v->hazards->len; i++)
+		add_hazard (b, g_ptr_array_index (v->hazards, i));
 	json_builder_end_array (b);
 
 	json_builder_end_object (b);

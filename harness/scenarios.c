@@ -63,11 +63,34 @@ static const RigScenario scenarios[] = {
 };
 
 static const RigBarrierSite barrier_sites[] = {
-	{ "read-select", "fence between the slot select write and a config read", FALSE },
-	{ "read-release", "fence after a config read, before the window is released", FALSE },
-	{ "write-select", "fence between the slot select write and a config write", FALSE },
-	{ "write-release", "fence after a config write, before the window is released", FALSE },
+	{ "read-select", "fence between the slot select write and a config read", TRUE, NULL },
+	{ "read-release", "fence after a config read, before the window is released", FALSE,
+	  "window loads complete at once; nothing of the access is left buffered" },
+	{ "write-select", "fence between the slot select write and a config write", TRUE, NULL },
+	{ "write-release", "fence after a config write, before the window is released", TRUE, NULL },
 };
+
+gboolean
+rig_fences_valid (const char *fences, char **bad_site)
+{
+	g_auto(GStrv) names = NULL;
+
+	*bad_site = NULL;
+	if (g_str_equal (fences, "all") || g_str_equal (fences, "none"))
+		return TRUE;
+	names = g_strsplit (fences, ",", -1);
+	for (guint i = 0; names[i]; i++) {
+		gboolean known = FALSE;
+
+		for (guint j = 0; j < G_N_ELEMENTS (barrier_sites); j++)
+			known = known || g_str_equal (names[i], barrier_sites[j].name);
+		if (!known) {
+			*bad_site = g_strdup (names[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
 
 const RigScenario *
 rig_scenario_lookup (const char *name)

@@ -32,13 +32,22 @@ typedef struct {
 	/* device_add'ed on the agent's "# hotplug: ready", device_del'ed on
 	 * its "# hotplug: added" (a -device spec with bus= and id=). */
 	const char *hotplug;
+	/* TRUE: the scenario provokes ordering hazards on purpose (probes), so
+	 * they do not turn its verdict into fail. */
+	gboolean expect_hazards;
 } RigScenario;
 
 typedef struct {
 	const char *name;
 	const char *summary;
-	gboolean    available;  /* FALSE until the driver implements it */
+	/* Does the ordering model (qemu-hw/hw/vpci-wc.c) need this fence?  If
+	 * not, why_not says why; docs/ordering.md has the argument. */
+	gboolean    required;
+	const char *why_not;
 } RigBarrierSite;
+
+/* A --fences value (all, none or SITE,...) is valid? */
+gboolean rig_fences_valid (const char *fences, char **bad_site);
 
 const RigScenario    *rig_scenario_lookup (const char *name);
 const RigScenario    *rig_scenarios (guint *n);

@@ -73,6 +73,7 @@ rig_transcript_free (RigTranscript *t)
 	g_free (t->infra_error);
 	g_free (t->query_pci);
 	g_ptr_array_unref (t->host_failures);
+	g_free (t->hazards);
 	g_free (t);
 }
 
@@ -80,6 +81,7 @@ void
 rig_verdict_result_clear (RigVerdictResult *result)
 {
 	g_clear_pointer (&result->reason, g_free);
+	g_clear_pointer (&result->hazards, g_ptr_array_unref);
 	rig_tap_clear (&result->tap);
 }
 
@@ -144,6 +146,7 @@ rig_classify (const RigTranscript *t, RigVerdictResult *r)
 
 	memset (r, 0, sizeof *r);
 	rig_tap_parse (t->tap, &r->tap);
+	r->hazards = rig_hazards_parse (t->hazards);
 
 	if (t->infra_error) {
 		r->verdict = RIG_VERDICT_ERROR;
@@ -221,6 +224,7 @@ rig_classify (const RigTranscript *t, RigVerdictResult *r)
 	}
 	if (shutdown && g_str_equal (shutdown_reason (shutdown), "guest-shutdown")) {
 		g_autofree char *enum_problem = NULL;
+		g_autofree char *hazard_summary = rig_hazards_summary (r->hazards);
 
 		if (rig_tap_all_ok (&r->tap) && t->host_failures->len) {
 			/* the guest was happy, the host side was not (hotplug) */
@@ -233,6 +237,12 @@ rig_classify (const RigTranscript *t, RigVerdictResult *r)
 			r->verdict = RIG_VERDICT_FAIL;
 			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok, but %s",
 			                             r->tap.passed, r->tap.planned, enum_problem);
+		} else if (rig_tap_all_ok (&r->tap) && hazard_summary && !t->expect_hazards) {
+			/* the model saw a missing barrier even if no value went wrong */
+			r->verdict = RIG_VERDICT_FAIL;
+			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok, but the WC "
+			                             "model saw %s", r->tap.passed, r->tap.planned,
+			                             hazard_summary);
 		} else if (rig_tap_all_ok (&r->tap)) {
 			r->verdict = RIG_VERDICT_PASS;
 			r->reason = g_strdup_printf ("guest powered off; TAP %u/%u ok",
@@ -313,6 +323,13 @@ rig_transcript_load (const char *dir, GError **error)
 		g_key_file_get_integer (kf, "transcript", "exit-status", NULL) : -1;
 	t->exit_signal = g_key_file_get_integer (kf, "transcript", "exit-signal", NULL);
 	t->infra_error = g_key_file_get_string (kf, "transcript", "infra-error", NULL);
+	t->expect_hazards = g_key_file_get_boolean (kf, "transcript", "expect-hazards", NULL);
+	{
+		g_autofree char *hz = g_build_filename (dir, RIG_HAZARD_LOG, NULL);
+
+		if (!g_file_get_contents (hz, &t->hazards, NULL, NULL))
+			t->hazards = NULL;
+	}
 	{
 		g_auto(GStrv) hf = g_key_file_get_string_list (kf, "transcript", "host-failures",
 		                                               NULL, NULL);
@@ -368,6 +385,7 @@ rig_transcript_save (const RigTranscript *t, const char *dir, GError **error)
 
 	g_key_file_set_boolean (kf, "transcript", "qemu-started", t->qemu_started);
 	g_key_file_set_boolean (kf, "transcript", "timed-out", t->timed_out);
+	g_key_file_set_boolean (kf, "transcript", "expect-hazards", t->expect_hazards);
 	g_key_file_set_boolean (kf, "transcript", "qemu-exited", t->qemu_exited);
 	if (t->exit_status >= 0)
 		g_key_file_set_integer (kf, "transcript", "exit-status", t->exit_status);

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "hazards.h"
 #include "tap.h"
 
 typedef enum {
@@ -39,6 +40,8 @@ typedef struct {
 	char      *infra_error;   /* set when the harness itself could not go on */
 	char      *query_pci;     /* QMP query-pci at start (JSON), or NULL */
 	GPtrArray *host_failures; /* char*: host-side checks that failed (hotplug) */
+	char      *hazards;       /* RUN/hazards.jsonl (the WC model), may be NULL */
+	gboolean   expect_hazards; /* the scenario provokes them on purpose */
 } RigTranscript;
 
 typedef struct {
@@ -50,6 +53,7 @@ typedef struct {
 	guint64    rip;
 	guint64    cr2;
 	RigTap     tap;
+	GPtrArray *hazards;       /* RigHazard*, attributed to barrier sites */
 } RigVerdictResult;
 
 RigTranscript *rig_transcript_new (void);

@@ -3,6 +3,7 @@
  * vpci-devices.c - the hv-vpci bus and its children on the QEMU command line.
  */
 #include "vpci-devices.h"
+#include "hazards.h"
 #include "rig-exit.h"
 #include "scenarios.h"
 
@@ -87,8 +88,17 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char 
 		g_strv_builder_add (b, "-blockdev");
 		g_strv_builder_add (b, arg);
 	}
-	g_strv_builder_add (b, "-device");
-	g_strv_builder_add (b, "hv-vpci,id=" RIG_VPCI_BUS);
+	{
+		g_auto(GStrv) parts = g_strsplit (run_dir, ",", -1);
+		g_autofree char *dir = g_strjoinv (",,", parts);
+		g_autofree char *spec = g_strdup_printf (
+			"hv-vpci,id=" RIG_VPCI_BUS ",wc=%s,wc-order=%s,wc-seed=%" G_GUINT64_FORMAT
+			",hazard-log=%s/" RIG_HAZARD_LOG, opts->wc ? "on" : "off", opts->order,
+			opts->seed, dir);
+
+		g_strv_builder_add (b, "-device");
+		g_strv_builder_add (b, spec);
+	}
 	for (guint i = 0; sc && sc->devices && sc->devices[i]; i++) {
 		g_autofree char *spec = child_spec (sc->devices[i]);
 

@@ -148,6 +148,19 @@ static void module_params(const char *module, char *out, size_t len)
 }
 
 /*
+ * "# module-text NAME ADDR": where the module's code lives, so the harness
+ * can name the instructions in the WC model's hazard reports.
+ */
+static void print_module_text(const char *module)
+{
+	char path[256], addr[64];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/sections/.text", module);
+	if (read_file(path, addr, sizeof(addr)) > 0)
+		tap_diag("module-text %s %s", module, strtok(addr, " \n"));
+}
+
+/*
  * Load every module named in the order file; one diagnostic per module.
  * Returns the number of failures (a module already present counts as loaded).
  */
@@ -188,6 +201,7 @@ static void load_modules(struct agent *a)
 			a->modules_loaded++;
 			tap_diag("load %s: ok (%.0f ms)%s%s", name, (uptime_s() - t0) * 1e3,
 				 *params ? " with " : "", params);
+			print_module_text(module);
 		}
 	}
 }
