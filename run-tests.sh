@@ -67,6 +67,12 @@ failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$testlog"
 echo "tests: $((SECONDS - t0)) s in all" >&2
 echo "${passed:-0} passed, ${failed:-0} failed"
 if [ $status -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then
+	# A test that could not run (the harness's 125: QEMU would not start,
+	# guest image missing) says nothing about this commit.
+	if [ $bisect = 1 ] && grep -q '"returncode": 125' "$testlog"; then
+		echo "run-tests.sh: a test could not run (exit 125): cannot test this commit" >&2
+		exit 125
+	fi
 	exit 1
 fi
 exit 0
