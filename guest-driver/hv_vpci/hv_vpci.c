@@ -46,6 +46,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
@@ -73,6 +74,8 @@
 #include <asm/irqdomain.h>
 #include <asm/hw_irq.h>
 #include <asm/msi.h>
+#include <asm/msr.h>
+#include <asm/sync_core.h>
 
 #if !__has_include("hv-vpci-wire.h")
 #error "hv-vpci-wire.h not found: build with VPCI_RIG_INCLUDE=<vpci-rig>/include"
@@ -311,6 +314,10 @@ struct hv_vpci_bus {
 	struct fwnode_handle *fwnode;
 	struct irq_domain *irq_domain;
 	struct msi_domain_info msi_info;
+
+	struct dentry *debugfs;		/* hv_vpci/<domain>/ */
+	struct mutex probe_lock;	/* probe_result */
+	char probe_result[192];		/* last ordering_probe outcome */
 };
 
 static DEFINE_IDA(hv_vpci_domain_ida);
@@ -1940,6 +1947,270 @@ static void hv_vpci_unmap_window(struct hv_vpci_bus *hbus)
 			 hbus->cfg_phys, HV_VPCI_CFG_WINDOW_SIZE);
 }
 
+/* ------------------------------------------------------------------ */
+/* Ordering probe (debugfs)                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * hv_vpci/<domain>/ordering_probe checks, one x86 instruction class at a
+ * time, whether that instruction makes an earlier window store visible to
+ * the device before a later window load.  Writing a class name runs, under
+ * the config lock with interrupts off: select function A, full fence, read
+ * to confirm; store the select of function B with no fence; the named
+ * instruction; load the probe dword.  If B answers, the instruction drained
+ * the store; if A answers, the load passed it.  Reading the file returns
+ * "<class> drained|not-drained (...)".  The probe emits its own fences, so
+ * fences= does not change it.  Without a write-combining model behind the
+ * window every class reads B.
+ */
+enum hv_vpci_probe_class {
+	HV_VPCI_PROBE_NONE,
+	HV_VPCI_PROBE_MOV,
+	HV_VPCI_PROBE_LFENCE,
+	HV_VPCI_PROBE_SFENCE,
+	HV_VPCI_PROBE_MFENCE,
+	HV_VPCI_PROBE_LOCK_ADD,
+	HV_VPCI_PROBE_XCHG,
+	HV_VPCI_PROBE_CPUID,
+	HV_VPCI_PROBE_WRMSR,
+	HV_VPCI_PROBE_MOV_CR,
+	HV_VPCI_PROBE_IRET,
+	HV_VPCI_PROBE_OUTB,
+	HV_VPCI_PROBE_OTHER_MMIO,
+	HV_VPCI_PROBE_NR,
+};
+
+static const char * const hv_vpci_probe_names[HV_VPCI_PROBE_NR] = {
+	[HV_VPCI_PROBE_NONE]		= "none",
+	[HV_VPCI_PROBE_MOV]		= "mov",
+	[HV_VPCI_PROBE_LFENCE]		= "lfence",
+	[HV_VPCI_PROBE_SFENCE]		= "sfence",
+	[HV_VPCI_PROBE_MFENCE]		= "mfence",
+	[HV_VPCI_PROBE_LOCK_ADD]	= "lock-add",
+	[HV_VPCI_PROBE_XCHG]		= "xchg",
+	[HV_VPCI_PROBE_CPUID]		= "cpuid",
+	[HV_VPCI_PROBE_WRMSR]		= "wrmsr",
+	[HV_VPCI_PROBE_MOV_CR]		= "mov-cr",
+	[HV_VPCI_PROBE_IRET]		= "iret",
+	[HV_VPCI_PROBE_OUTB]		= "outb",
+	[HV_VPCI_PROBE_OTHER_MMIO]	= "other-mmio",
+};
+
+/* A drain seen once may be the model's delay; a pass seen once is proof. */
+#define HV_VPCI_PROBE_TRIES	3
+
+/* Config dwords tried, in order, until A and B read differently. */
+static const u16 hv_vpci_probe_offsets[] = {
+	PCI_CLASS_REVISION, PCI_VENDOR_ID, 0x100, PCI_SUBSYSTEM_VENDOR_ID,
+};
+
+/* Values the instructions need, prepared before the unfenced store. */
+struct hv_vpci_probe_ctx {
+	void __iomem *other_mmio;
+	unsigned long cr4;
+	u32 msr_lo, msr_hi;
+};
+
+/* Exactly one instruction of @class (nothing for "none"). */
+static __always_inline void hv_vpci_probe_exec(int class,
+					       const struct hv_vpci_probe_ctx *c)
+{
+	unsigned long word = 0, tmp = 1;
+	u32 eax = 0, ebx, ecx = 0, edx;
+
+	switch (class) {
+	case HV_VPCI_PROBE_MOV:
+		asm volatile("movq %1, %0" : "=m" (word) : "r" (tmp) : "memory");
+		break;
+	case HV_VPCI_PROBE_LFENCE:
+		asm volatile("lfence" : : : "memory");
+		break;
+	case HV_VPCI_PROBE_SFENCE:
+		asm volatile("sfence" : : : "memory");
+		break;
+	case HV_VPCI_PROBE_MFENCE:
+		asm volatile("mfence" : : : "memory");
+		break;
+	case HV_VPCI_PROBE_LOCK_ADD:
+		asm volatile("lock addq $0, %0" : "+m" (word) : : "memory", "cc");
+		break;
+	case HV_VPCI_PROBE_XCHG:
+		asm volatile("xchgq %0, %1" : "+r" (tmp), "+m" (word) : : "memory");
+		break;
+	case HV_VPCI_PROBE_CPUID:
+		asm volatile("cpuid" : "+a" (eax), "=b" (ebx), "+c" (ecx), "=d" (edx)
+			     : : "memory");
+		break;
+	case HV_VPCI_PROBE_WRMSR:
+		asm volatile("wrmsr" : : "c" (MSR_TSC_AUX), "a" (c->msr_lo),
+			     "d" (c->msr_hi) : "memory");
+		break;
+	case HV_VPCI_PROBE_MOV_CR:
+		asm volatile("mov %0, %%cr4" : : "r" (c->cr4) : "memory");
+		break;
+	case HV_VPCI_PROBE_IRET:
+		iret_to_self();
+		break;
+	case HV_VPCI_PROBE_OUTB:
+		asm volatile("outb %b0, $0x80" : : "a" (0) : "memory");
+		break;
+	case HV_VPCI_PROBE_OTHER_MMIO:
+		(void)readl(c->other_mmio);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A fenced window read of @wslot at @off; cfg_lock held. */
+static u32 hv_vpci_probe_read(struct hv_vpci_bus *hbus, u32 wslot, u32 off)
+{
+	u32 val;
+
+	writel(wslot, hbus->cfg_base + HV_VPCI_CFG_SELECT_OFFSET);
+	mb();
+	val = readl(hbus->cfg_base + HV_VPCI_CFG_PAGE_OFFSET + off);
+	mb();
+	return val;
+}
+
+#define HV_VPCI_PROBE_CANDIDATES	8
+
+/*
+ * Pick A (the first function) and B (the first other one that reads
+ * differently at one of the probe offsets); cfg_lock held.  Returns false
+ * if no two functions can be told apart.
+ */
+static bool hv_vpci_probe_pick(struct hv_vpci_bus *hbus, const u32 *slots,
+			       unsigned int n, u32 *slot, u32 *val, u32 *off)
+{
+	unsigned int j, i;
+
+	slot[0] = slots[0];
+	for (j = 1; j < n; j++) {
+		slot[1] = slots[j];
+		for (i = 0; i < ARRAY_SIZE(hv_vpci_probe_offsets); i++) {
+			*off = hv_vpci_probe_offsets[i];
+			val[0] = hv_vpci_probe_read(hbus, slot[0], *off);
+			val[1] = hv_vpci_probe_read(hbus, slot[1], *off);
+			if (val[0] != val[1])
+				return true;
+		}
+	}
+	return false;
+}
+
+static int hv_vpci_probe_run(struct hv_vpci_bus *hbus, int class)
+{
+	void __iomem *page = hbus->cfg_base + HV_VPCI_CFG_PAGE_OFFSET;
+	void __iomem *sel = hbus->cfg_base + HV_VPCI_CFG_SELECT_OFFSET;
+	struct hv_vpci_probe_ctx c = {
+		.other_mmio = hbus->regs + HV_VPCI_REG_MAGIC,
+	};
+	u32 slots[HV_VPCI_PROBE_CANDIDATES], slot[2], val[2], off = 0;
+	u32 seen = 0, confirm;
+	unsigned int drained = 0, passed = 0, other = 0, i, n = 0;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&hbus->children_lock, flags);
+	for (i = 0; i < HV_VPCI_MAX_FUNCTIONS && n < ARRAY_SIZE(slots); i++)
+		if (hbus->children[i])
+			slots[n++] = i;
+	spin_unlock_irqrestore(&hbus->children_lock, flags);
+	if (n < 2)
+		return -ENODEV;
+	if (class == HV_VPCI_PROBE_WRMSR &&
+	    rdmsr_safe(MSR_TSC_AUX, &c.msr_lo, &c.msr_hi))
+		return -EOPNOTSUPP;
+
+	spin_lock_irqsave(&hbus->cfg_lock, flags);
+	c.cr4 = __read_cr4();
+	found = hv_vpci_probe_pick(hbus, slots, n, slot, val, &off);
+	for (i = 0; found && i < HV_VPCI_PROBE_TRIES; i++) {
+		confirm = hv_vpci_probe_read(hbus, slot[0], off);
+		writel(slot[1], sel);
+		hv_vpci_probe_exec(class, &c);
+		seen = readl(page + off);
+		mb();
+		if (confirm != val[0] || (seen != val[0] && seen != val[1]))
+			other++;
+		else if (seen == val[1])
+			drained++;
+		else
+			passed++;
+	}
+	spin_unlock_irqrestore(&hbus->cfg_lock, flags);
+
+	if (!found)
+		return -ENODEV;
+	mutex_lock(&hbus->probe_lock);
+	scnprintf(hbus->probe_result, sizeof(hbus->probe_result),
+		  "%s %s (%u of %u drained, %u passed, %u other; at %#x A %02x.%x reads %#x, B %02x.%x reads %#x, last %#x)\n",
+		  hv_vpci_probe_names[class],
+		  other ? "inconclusive" : passed ? "not-drained" : "drained",
+		  drained, HV_VPCI_PROBE_TRIES, passed, other, off,
+		  HV_VPCI_WSLOT_DEV(slot[0]), HV_VPCI_WSLOT_FN(slot[0]), val[0],
+		  HV_VPCI_WSLOT_DEV(slot[1]), HV_VPCI_WSLOT_FN(slot[1]), val[1],
+		  seen);
+	mutex_unlock(&hbus->probe_lock);
+	return 0;
+}
+
+static ssize_t hv_vpci_probe_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct hv_vpci_bus *hbus = file->private_data;
+	char name[24];
+	int class, ret;
+
+	if (count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	class = match_string(hv_vpci_probe_names, HV_VPCI_PROBE_NR,
+			     strim(name));
+	if (class < 0)
+		return class;
+	ret = hv_vpci_probe_run(hbus, class);
+	return ret ? ret : count;
+}
+
+static ssize_t hv_vpci_probe_read_file(struct file *file, char __user *ubuf,
+				       size_t count, loff_t *ppos)
+{
+	struct hv_vpci_bus *hbus = file->private_data;
+	char buf[sizeof(hbus->probe_result)];
+	size_t len;
+
+	mutex_lock(&hbus->probe_lock);
+	len = strscpy(buf, hbus->probe_result[0] ? hbus->probe_result :
+		      "idle\n", sizeof(buf));
+	mutex_unlock(&hbus->probe_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations hv_vpci_probe_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= hv_vpci_probe_read_file,
+	.write	= hv_vpci_probe_write,
+	.llseek	= default_llseek,
+};
+
+static struct dentry *hv_vpci_debugfs_root;
+
+static void hv_vpci_debugfs_init(struct hv_vpci_bus *hbus)
+{
+	char name[8];
+
+	snprintf(name, sizeof(name), "%04x", hbus->domain_nr);
+	hbus->debugfs = debugfs_create_dir(name, hv_vpci_debugfs_root);
+	debugfs_create_file("ordering_probe", 0600, hbus->debugfs, hbus,
+			    &hv_vpci_probe_fops);
+}
+
 /* A PCI domain nobody uses: 0x5650 + instance, bumped on collision. */
 static int hv_vpci_pick_domain(struct hv_vpci_bus *hbus)
 {
@@ -1987,6 +2258,7 @@ static int hv_vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&hbus->cfg_lock);
 	spin_lock_init(&hbus->children_lock);
 	mutex_init(&hbus->state_lock);
+	mutex_init(&hbus->probe_lock);
 	init_completion(&hbus->survey_done);
 	for (i = 0; i < HV_VPCI_MAX_REQUESTS; i++)
 		init_completion(&hbus->reqs[i].comp);
@@ -2079,6 +2351,7 @@ static int hv_vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_irq_domain;
 
+	hv_vpci_debugfs_init(hbus);
 	dev_info(dev, "root bus %04x:00, window %pa, child MMIO %pR, fences %s%s\n",
 		 hbus->domain_nr, &hbus->cfg_phys, &hbus->mem_window,
 		 hv_vpci_fences, eager_affinity ? ", eager affinity" : "");
@@ -2116,6 +2389,8 @@ err_free:
 static void hv_vpci_remove(struct pci_dev *pdev)
 {
 	struct hv_vpci_bus *hbus = pci_get_drvdata(pdev);
+
+	debugfs_remove_recursive(hbus->debugfs);
 
 	/* No more relations or ejects; finish those already queued. */
 	mutex_lock(&hbus->state_lock);
@@ -2157,15 +2432,20 @@ static int __init hv_vpci_init(void)
 
 	if (ret)
 		return ret;
+	hv_vpci_debugfs_root = debugfs_create_dir("hv_vpci", NULL);
 	pr_info("hv_vpci: barrier sites on: %s; %s affinity\n", hv_vpci_fences,
 		eager_affinity ? "eager (historical)" : "retarget-at-unmask");
-	return pci_register_driver(&hv_vpci_driver);
+	ret = pci_register_driver(&hv_vpci_driver);
+	if (ret)
+		debugfs_remove_recursive(hv_vpci_debugfs_root);
+	return ret;
 }
 module_init(hv_vpci_init);
 
 static void __exit hv_vpci_exit(void)
 {
 	pci_unregister_driver(&hv_vpci_driver);
+	debugfs_remove_recursive(hv_vpci_debugfs_root);
 }
 module_exit(hv_vpci_exit);
 
