@@ -99,5 +99,7 @@ void scenario_cfg_stress(struct agent *a);
 void scenario_irq(struct agent *a);
 void scenario_passthrough(struct agent *a);
 void scenario_hotplug(struct agent *a);
+void scenario_barrier_stress(struct agent *a);
+void scenario_ordering_probe(struct agent *a);
 
 #endif

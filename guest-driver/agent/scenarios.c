@@ -32,6 +32,8 @@ const struct scenario scenarios[] = {
 	{ "irq",          "every MSI-X vector arrives once on the CPU chosen",       -1, scenario_irq },
 	{ "passthrough",  "virtio-rng and virtio-blk behind the bus",                -1, scenario_passthrough },
 	{ "hotplug",      "device_add/device_del of a test function (host-driven)",  -1, scenario_hotplug },
+	{ "barrier-stress", "SMP config traffic that a missing window barrier corrupts", -1, scenario_barrier_stress },
+	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
 };
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
 

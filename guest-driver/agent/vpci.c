@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Scenarios on the hv-vpci bus: enum, cfg-stress, irq, passthrough, hotplug.
+ * Scenarios on the hv-vpci bus: enum, cfg-stress, irq, passthrough, hotplug,
+ * barrier-stress, ordering-probe.
  *
  * Everything goes through the kernel's own interfaces: sysfs config files
  * (pread/pwrite -> pci_ops -> hv_vpci's window), vpci_testfn's debugfs,
@@ -990,5 +991,306 @@ void scenario_hotplug(struct agent *a)
 		tap_ok(acked, "the host acknowledged DEVICE_DELETED (break on ttyS1)");
 		if (ack_fd >= 0)
 			close(ack_fd);
+	}
+}
+
+/* -------------------------------------------------------- barrier-stress */
+
+/*
+ * Config traffic built so that every barrier site the ordering model
+ * requires shows up as a wrong value or a misdirected write when it is
+ * missing.  One thread per CPU; every test function has one owner thread.
+ * Each round a thread reads a signature dword and the identity tag of two
+ * random functions (so the window's select moves between almost every
+ * access), writes its next value into the scratch dword of one of its
+ * own functions and reads it back.  A read served for another function
+ * returns another signature or tag; a write that lands on another
+ * function shows in that function's journal and counters, and is missing
+ * from its owner's.
+ */
+#define BS_SECONDS	2.0	/* guest time per thread at most */
+#define BS_MAX_ROUNDS	3000
+#define BS_MIN_ROUNDS	50
+#define BS_VALUE_OFF	VPCI_TESTFN_CFG_SCRATCH_BASE		/* owner's value */
+#define BS_TAG_OFF	(VPCI_TESTFN_CFG_SCRATCH_BASE + 0x3c)	/* identity tag */
+
+/* value: owner CPU, function index, round; never 0 */
+static uint32_t bs_value(int cpu, int k, int round)
+{
+	return 0x80000000u | (uint32_t)(cpu & 0x7f) << 24 | (uint32_t)(k & 0xff) << 16 |
+	       ((uint32_t)round & 0xffff);
+}
+
+static uint32_t bs_tag(const struct vfn *f)
+{
+	return 0x7a000000u | f->slot << 8 | f->fn;
+}
+
+struct bs_thread {
+	struct vbus *vb;
+	const int *tfn;		/* vb indexes of the test functions */
+	int ntfn;
+	int cpu, ncpu;
+	unsigned long seed;
+	unsigned long rounds, reads, errors;
+	unsigned long writes[MAX_FNS];	/* by test function index */
+	uint32_t last[MAX_FNS];		/* last value written, by test function index */
+	char first_error[200];
+};
+
+static void bs_err(struct bs_thread *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void bs_err(struct bs_thread *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->errors++) {
+		va_start(ap, fmt);
+		vsnprintf(t->first_error, sizeof(t->first_error), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void bs_check_read(struct bs_thread *t, const struct vfn *f, unsigned int off,
+			  uint32_t want, const char *what)
+{
+	uint32_t v = 0;
+
+	t->reads++;
+	if (cfg_read(f->cfg_fd, off, 4, &v))
+		bs_err(t, "cpu%d: %s %s @%#x: read failed", t->cpu, f->name, what, off);
+	else if (v != want)
+		bs_err(t, "cpu%d round %lu: %s %s @%#x read %#x, want %#x", t->cpu, t->rounds,
+		       f->name, what, off, v, want);
+}
+
+static void *bs_run(void *arg)
+{
+	struct bs_thread *t = arg;
+	int own[MAX_FNS], nown = 0;
+	cpu_set_t set;
+	double t0;
+
+	for (int k = t->cpu; k < t->ntfn; k += t->ncpu)
+		own[nown++] = k;
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		bs_err(t, "cannot pin to cpu %d", t->cpu);
+	t0 = uptime_s();
+	for (int i = 0; i < BS_MAX_ROUNDS; i++) {
+		const struct vfn *x = &t->vb->f[t->tfn[xorshift(&t->seed) % (unsigned long)t->ntfn]];
+		const struct vfn *y = &t->vb->f[t->tfn[xorshift(&t->seed) % (unsigned long)t->ntfn]];
+		unsigned int sig = VPCI_TESTFN_CFG_SIG_BASE +
+			4 * (unsigned int)(xorshift(&t->seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
+		int k = nown ? own[i % nown] : -1;
+
+		if (i >= BS_MIN_ROUNDS && (i & 15) == 0 && uptime_s() - t0 > BS_SECONDS)
+			break;
+		t->rounds = (unsigned long)i;
+		bs_check_read(t, x, sig, VPCI_TESTFN_SIG(x->fn, sig), "signature");
+		if (k >= 0) {
+			const struct vfn *o = &t->vb->f[t->tfn[k]];
+			uint32_t v = bs_value(t->cpu, k, i);
+
+			if (cfg_write(o->cfg_fd, BS_VALUE_OFF, 4, v))
+				bs_err(t, "cpu%d: %s scratch write failed", t->cpu, o->name);
+			t->writes[k]++;
+			t->last[k] = v;
+			bs_check_read(t, y, BS_TAG_OFF, bs_tag(y), "tag");
+			bs_check_read(t, o, BS_VALUE_OFF, v, "own scratch");
+		} else {
+			bs_check_read(t, y, BS_TAG_OFF, bs_tag(y), "tag");
+		}
+	}
+	t->rounds++;
+	return NULL;
+}
+
+/* Every journal entry of test function @k: a dword write of its owner's
+ * value to the value dword, rounds increasing. */
+static bool bs_journal(const struct vfn *f, int k, int owner, char *why, size_t size)
+{
+	static char buf[8192];
+	char path[PATH_MAX], *line, *save = NULL;
+	unsigned int prev = 0;
+	int n = 0;
+
+	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/journal", f->name);
+	if (read_file(path, buf, sizeof(buf)) < 0) {
+		snprintf(why, size, "cannot read its journal");
+		return false;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int idx, off, sz, val;
+
+		if (sscanf(line, "%u %x %u %x", &idx, &off, &sz, &val) != 4)
+			continue;
+		if (off != BS_VALUE_OFF || sz != 4 ||
+		    val >> 16 != bs_value(owner, k, 0) >> 16) {
+			snprintf(why, size, "entry %u: %u bytes %#x at %#x: not a write of %s's owner "
+				 "(cpu%d) to it%s", idx, sz, val, off, f->name, owner,
+				 (val & 0x80000000u) ? " (misdirected: meant for another function)" : "");
+			return false;
+		}
+		if (n++ && (val & 0xffff) <= prev) {
+			snprintf(why, size, "entry %u: round %u after round %u", idx, val & 0xffff, prev);
+			return false;
+		}
+		prev = val & 0xffff;
+	}
+	snprintf(why, size, "%d entries, all its owner's, in order", n);
+	return true;
+}
+
+void scenario_barrier_stress(struct agent *a)
+{
+	static struct vbus vb;
+	static struct bs_thread th[MAX_CPUS];
+	pthread_t tid[MAX_CPUS];
+	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
+	unsigned long reads = 0, writes = 0, errors = 0, rounds = 0;
+	const char *first = "";
+	char fences[96] = "";
+	double t0, dt;
+	bool setup = true;
+
+	if (!vbus_get(&vb))
+		return;
+	read_file("/sys/module/hv_vpci/parameters/fences", fences, sizeof(fences));
+	for (int i = 0; i < vb.n; i++)
+		if (is_testfn(&vb.f[i]))
+			tfn[ntfn++] = i;
+	if (!tap_ok(ntfn >= 2, "%d test functions (at least 2), %d CPUs, hv_vpci fences=%s",
+		    ntfn, ncpu, fences))
+		return;
+
+	/* identity tags, then clean counters: the journals hold only the run */
+	for (int k = 0; k < ntfn; k++) {
+		struct vfn *f = &vb.f[tfn[k]];
+
+		setup = setup && cfg_open(f) >= 0 &&
+			!cfg_write(f->cfg_fd, BS_TAG_OFF, 4, bs_tag(f)) &&
+			!cfg_write(f->cfg_fd, BS_VALUE_OFF, 4, 0);
+	}
+	for (int k = 0; k < ntfn; k++)
+		setup = setup && !debugfs_write(&vb.f[tfn[k]], "reset", "1");
+	if (!tap_ok(setup, "tags written, device counters reset"))
+		return;
+
+	t0 = uptime_s();
+	for (int c = 0; c < ncpu; c++) {
+		memset(&th[c], 0, sizeof(th[c]));
+		th[c].vb = &vb;
+		th[c].tfn = tfn;
+		th[c].ntfn = ntfn;
+		th[c].cpu = c;
+		th[c].ncpu = ncpu;
+		th[c].seed = (a->seed ^ 0x5851f42d4c957f2dul) + (unsigned long)c * 104729 + 1;
+		if (pthread_create(&tid[c], NULL, bs_run, &th[c])) {
+			tap_ok(false, "cannot start thread %d", c);
+			return;
+		}
+	}
+	for (int c = 0; c < ncpu; c++)
+		pthread_join(tid[c], NULL);
+	dt = uptime_s() - t0;
+
+	for (int c = 0; c < ncpu; c++) {
+		rounds += th[c].rounds;
+		reads += th[c].reads;
+		errors += th[c].errors;
+		for (int k = 0; k < ntfn; k++)
+			writes += th[c].writes[k];
+		if (th[c].errors && !*first)
+			first = th[c].first_error;
+	}
+	tap_diag("barrier-stress: %d threads, %lu rounds, %lu reads, %lu writes in %.2f s "
+		 "(%.0f accesses/s)", ncpu, rounds, reads, writes, dt,
+		 (double)(reads + writes) / (dt > 0 ? dt : 1));
+	tap_ok(errors == 0, "every signature, tag and own-scratch read answered by the function "
+	       "asked (%lu wrong%s%s)", errors, errors ? "; first: " : "", first);
+
+	for (int k = 0; k < ntfn; k++) {
+		struct vfn *f = &vb.f[tfn[k]];
+		int owner = k % ncpu;
+		unsigned long made = th[owner].writes[k];
+		unsigned long dev = regs_get(f, "cfg_writes"), jc = regs_get(f, "journal_count");
+		uint32_t val = 0, tag = 0, want = made ? th[owner].last[k] : 0;
+		char why[240];
+		bool jok = bs_journal(f, k, owner, why, sizeof(why));
+		bool rok = !cfg_read(f->cfg_fd, BS_VALUE_OFF, 4, &val) &&
+			   !cfg_read(f->cfg_fd, BS_TAG_OFF, 4, &tag);
+
+		tap_ok(rok && val == want && tag == bs_tag(f) && dev == made && jc == made && jok,
+		       "%s (owner cpu%d): scratch %#x (want %#x), tag %#x (want %#x); device counted "
+		       "%lu config writes, journal %lu, owner made %lu; journal: %s", f->name, owner,
+		       val, want, tag, bs_tag(f), dev, jc, made, why);
+	}
+	cfg_close_all(&vb);
+}
+
+/* -------------------------------------------------------- ordering-probe */
+
+/*
+ * One test per x86 instruction class: does it make an earlier window store
+ * visible to the device before a later window load?  hv_vpci's debugfs
+ * ordering_probe does the work (select A, fence; select B unfenced; the
+ * instruction; load: who answers?).  Under the write-combining model
+ * everything but lfence and plain instructions drains; with the model off
+ * (vpci.wc=off on the command line) every class reads function B.  The
+ * not-draining classes are load-passes-store hazards by design.
+ */
+static const struct {
+	const char *name;
+	bool drains;
+} op_classes[] = {
+	{ "none", false },	{ "mov", false },	{ "lfence", false },
+	{ "sfence", true },	{ "mfence", true },	{ "lock-add", true },
+	{ "xchg", true },	{ "cpuid", true },	{ "wrmsr", true },
+	{ "mov-cr", true },	{ "iret", true },	{ "outb", true },
+	{ "other-mmio", true },
+};
+
+static bool cmdline_has(const char *word)
+{
+	static char buf[4096];
+	size_t len = strlen(word);
+
+	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return false;
+	for (char *p = strstr(buf, word); p; p = strstr(p + 1, word))
+		if ((p == buf || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0' || p[len] == '\n'))
+			return true;
+	return false;
+}
+
+void scenario_ordering_probe(struct agent *a)
+{
+	static struct vbus vb;
+	bool wc = !cmdline_has("vpci.wc=off");
+	char path[PATH_MAX];
+
+	(void)a;
+	if (!vbus_get(&vb))
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/hv_vpci/%04x/ordering_probe", vb.domain);
+	if (!tap_ok(path_is(path, S_IFREG), "%s present; window %s", path,
+		    wc ? "write-combining (expect lfence, mov, none not to drain)"
+		       : "not write-combining (vpci.wc=off: every class reads function B)"))
+		return;
+	for (size_t i = 0; i < sizeof(op_classes) / sizeof(op_classes[0]); i++) {
+		const char *name = op_classes[i].name;
+		bool want = !wc || op_classes[i].drains;
+		char out[256] = "", got[32] = "";
+		int w = write_file(path, name);
+
+		if (w == 0)
+			read_file(path, out, sizeof(out));
+		sscanf(out, "%*s %31s", got);
+		tap_ok(w == 0 && !strncmp(out, name, strlen(name)) &&
+		       out[strlen(name)] == ' ' && !strcmp(got, want ? "drained" : "not-drained"),
+		       "%s%s%s, expected %s", w ? name : out, w ? ": " : "",
+		       w ? strerror(-w) : "", want ? "drained" : "not-drained");
 	}
 }
