@@ -18,6 +18,25 @@ static const char *const testfn_set[] = {
 	NULL
 };
 
+/* Several functions in three slots, all telling each other apart: distinct
+ * function numbers within a slot, identity tags written by the agent. */
+static const char *const barrier_set[] = {
+	"vpci-testfn,addr=1.0,multifunction=on",
+	"vpci-testfn,addr=1.1",
+	"vpci-testfn,addr=1.2",
+	"vpci-testfn,addr=1.3",
+	"vpci-testfn,addr=2.0,multifunction=on",
+	"vpci-testfn,addr=2.1",
+	"vpci-testfn,addr=3.0",
+	NULL
+};
+
+static const char *const probe_set[] = {
+	"vpci-testfn,addr=1.0,multifunction=on",
+	"vpci-testfn,addr=1.1",
+	NULL
+};
+
 static const char *const passthrough_set[] = {
 	"virtio-rng-pci,addr=1.0",
 	"virtio-blk-pci,addr=2.0,drive=" RIG_VPCI_DISK_NODE,
@@ -60,6 +79,14 @@ static const RigScenario scenarios[] = {
 	  .summary = "a test function is device_add'ed and device_del'ed while the guest watches",
 	  .devices = hotplug_set,
 	  .hotplug = "vpci-testfn,bus=" RIG_VPCI_BUS ",addr=3.0,id=vpci-hotplug0" },
+	{ .name = "barrier-stress", .expect = "pass",
+	  .summary = "a thread per CPU, an owner per function: signature/tag reads and scratch writes "
+	             "that a missing window barrier turns into wrong values or misdirected writes",
+	  .devices = barrier_set },
+	{ .name = "ordering-probe", .expect = "pass",
+	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
+	             "load-passes-store hazards by design)",
+	  .devices = probe_set, .expect_hazards = TRUE },
 };
 
 static const RigBarrierSite barrier_sites[] = {
