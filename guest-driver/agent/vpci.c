@@ -1173,9 +1173,23 @@ void scenario_barrier_stress(struct agent *a)
 			!cfg_write(f->cfg_fd, BS_TAG_OFF, 4, bs_tag(f)) &&
 			!cfg_write(f->cfg_fd, BS_VALUE_OFF, 4, 0);
 	}
+	/* read back: also makes the window model apply every drained store
+	 * before the counters are cleared through the function's BAR */
+	for (int k = 0; k < ntfn; k++) {
+		struct vfn *f = &vb.f[tfn[k]];
+		uint32_t tag = 0, val = 1;
+
+		if (setup && (cfg_read(f->cfg_fd, BS_TAG_OFF, 4, &tag) ||
+			      cfg_read(f->cfg_fd, BS_VALUE_OFF, 4, &val) ||
+			      tag != bs_tag(f) || val != 0)) {
+			tap_diag("%s: after setup tag %#x (want %#x), scratch %#x (want 0)",
+				 f->name, tag, bs_tag(f), val);
+			setup = false;
+		}
+	}
 	for (int k = 0; k < ntfn; k++)
 		setup = setup && !debugfs_write(&vb.f[tfn[k]], "reset", "1");
-	if (!tap_ok(setup, "tags written, device counters reset"))
+	if (!tap_ok(setup, "identity tags written and read back, device counters reset"))
 		return;
 
 	t0 = uptime_s();
