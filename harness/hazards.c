@@ -38,9 +38,10 @@ member_u64 (JsonObject *o, const char *name)
 /*
  * Which missing fence lets this happen.  A load passing the same vCPU's
  * select store: read-select.  A config store buffered behind a select
- * store: write-select.  Another vCPU meeting a config store still buffered
- * after its critical section: write-release.  Another vCPU meeting a
- * select store: whichever same-vCPU hazard that store already showed.
+ * store: write-select.  A config store still buffered when the vCPU
+ * stores to memory (its lock release) or another vCPU meets it:
+ * write-release.  A select store met that way: whichever same-vCPU
+ * hazard that store already showed.
  */
 static void
 attribute_sites (GPtrArray *hazards)
@@ -150,6 +151,34 @@ module_of (GPtrArray *mods, guint64 pc)
 	return best && pc - best->text < 16 * 1024 * 1024 ? best : NULL;
 }
 
+/* The frame to show from an inline chain (innermost first): the first one
+ * not in a header, so "hv_vpci_window_read (hv_vpci.c:876)" rather than
+ * "writel (io.h:69)". */
+static gboolean
+in_header (const char *file_line)
+{
+	const char *colon = strrchr (file_line, ':');
+	g_autofree char *file = colon ? g_strndup (file_line, colon - file_line)
+	                              : g_strdup (file_line);
+
+	return g_str_has_suffix (file, ".h");
+}
+
+static char *
+pick_frame (GStrv frames)
+{
+	guint n = g_strv_length (frames) / 2, pick = 0;
+	const char *file;
+
+	if (!n)
+		return NULL;
+	while (pick + 1 < n && in_header (frames[2 * pick + 1]))
+		pick++;
+	file = strrchr (frames[2 * pick + 1], '/');
+	return g_strdup_printf ("%s (%s)", frames[2 * pick],
+	                        file ? file + 1 : frames[2 * pick + 1]);
+}
+
 /* addr2line on one module for every offset of @offsets, in order. */
 static GStrv
 addr2line (const char *ko, GPtrArray *offsets)
@@ -159,8 +188,10 @@ addr2line (const char *ko, GPtrArray *offsets)
 	g_autofree char *out = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GStrvBuilder) result = g_strv_builder_new ();
+	g_autoptr(GStrvBuilder) frames = NULL;
 
-	g_strv_builder_add_many (argv, "addr2line", "-f", "-e", ko, "-j", ".text", NULL);
+	/* -a: each address heads its group; -i: the inline chain follows */
+	g_strv_builder_add_many (argv, "addr2line", "-a", "-i", "-f", "-e", ko, "-j", ".text", NULL);
 	for (guint i = 0; i < offsets->len; i++) {
 		g_autofree char *hex = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x",
 		                                        *(guint64 *) g_ptr_array_index (offsets, i));
@@ -177,13 +208,22 @@ addr2line (const char *ko, GPtrArray *offsets)
 	if (!proc || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, NULL))
 		return NULL;
 	lines = g_strsplit (out ? out : "", "\n", -1);
-	/* two lines per address: function, file:line */
-	for (guint i = 0; i < offsets->len && lines[2 * i] && lines[2 * i + 1]; i++) {
-		const char *file = strrchr (lines[2 * i + 1], '/');
-		g_autofree char *where = g_strdup_printf ("%s (%s)", lines[2 * i],
-		                                          file ? file + 1 : lines[2 * i + 1]);
+	for (guint i = 0; ; i++) {
+		gboolean head = lines[i] && g_str_has_prefix (lines[i], "0x");
 
-		g_strv_builder_add (result, where);
+		if ((head || !lines[i] || !*lines[i]) && frames) {
+			g_auto(GStrv) f = g_strv_builder_end (frames);
+			g_autofree char *where = pick_frame (f);
+
+			g_strv_builder_add (result, where ? where : "?");
+			g_clear_pointer (&frames, g_strv_builder_unref);
+		}
+		if (!lines[i] || !*lines[i])
+			break;
+		if (head)
+			frames = g_strv_builder_new ();
+		else if (frames)
+			g_strv_builder_add (frames, lines[i]);
 	}
 	return g_strv_builder_end (result);
 }

@@ -14,10 +14,12 @@
 #define RIG_HAZARD_LOG "hazards.jsonl"
 
 typedef struct {
-	char       *kind;            /* load-passes-store, store-passes-store, cross-vcpu */
+	char       *kind;            /* load-passes-store, store-passes-store, cross-vcpu,
+	                                ram-store-passes-store */
 	char       *access;          /* the later access: load or store */
 	gint        vcpu;
-	guint64     offset;          /* window offset of the later access */
+	guint64     offset;          /* window offset of the later access (its guest
+	                                address for ram-store-passes-store) */
 	guint       size;
 	guint64     pc;
 	gint        earlier_vcpu;

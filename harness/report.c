@@ -31,11 +31,13 @@ print_hazards (const RigReport *r)
 	for (guint i = 0; i < hz->len && i < 5; i++) {
 		const RigHazard *h = g_ptr_array_index (hz, i);
 
-		g_print ("  %s [%s]: vCPU %d %s at window+0x%" G_GINT64_MODIFIER "x, pc 0x%"
+		g_print ("  %s [%s]: vCPU %d %s at %s+0x%" G_GINT64_MODIFIER "x, pc 0x%"
 		         G_GINT64_MODIFIER "x %s\n"
 		         "      vs vCPU %d store at window+0x%" G_GINT64_MODIFIER "x, pc 0x%"
 		         G_GINT64_MODIFIER "x %s\n",
-		         h->kind, h->site ? h->site : "?", h->vcpu, h->access, h->offset, h->pc,
+		         h->kind, h->site ? h->site : "?", h->vcpu, h->access,
+		         g_str_equal (h->kind, "ram-store-passes-store") ? "memory" : "window",
+		         h->offset, h->pc,
 		         h->where ? h->where : "", h->earlier_vcpu, h->earlier_offset, h->earlier_pc,
 		         h->earlier_where ? h->earlier_where : "");
 	}

@@ -20,6 +20,9 @@ static const char hazards_jsonl[] =
 	"{\"seq\": 4, \"kind\": \"cross-vcpu\", \"access\": \"load\", \"vcpu\": 0, "
 	"\"offset\": 4100, \"size\": 2, \"pc\": \"0xffffffffc025a106\", \"earlier_vcpu\": 2, "
 	"\"earlier_offset\": 0, \"earlier_pc\": \"0xffffffffc025a0e0\"}\n"
+	"{\"seq\": 6, \"kind\": \"ram-store-passes-store\", \"access\": \"store\", \"vcpu\": 2, "
+	"\"offset\": \"0xffffc90000013838\", \"size\": 0, \"pc\": \"0xffffffffc0258115\", "
+	"\"earlier_vcpu\": 2, \"earlier_offset\": 4112, \"earlier_pc\": \"0xffffffffc0258101\"}\n"
 	"{\"seq\": 5, \"kind\": \"cross-vcpu\", \"access\": \"load\", \"vcpu\": 0, "
 	"\"offset\": 4100, \"size\": 2, \"pc\": \"0xffffffffc025a106\", \"earlier_vcpu\": 3, "
 	"\"earlier_offset\": 0, \"earlier_pc\": \"0xffffffffc0250000\"}\n";
@@ -28,16 +31,17 @@ static void
 test_attribution (void)
 {
 	g_autoptr(GPtrArray) h = rig_hazards_parse (hazards_jsonl);
-	const char *want[] = { "read-select", "write-select", "write-release", "read-select", NULL };
+	const char *want[] = { "read-select", "write-select", "write-release", "read-select",
+	                       "write-release", NULL };
 
-	g_assert_cmpuint (h->len, ==, 5);
-	for (guint i = 0; i < 4; i++) {
+	g_assert_cmpuint (h->len, ==, 6);
+	for (guint i = 0; i < 5; i++) {
 		const RigHazard *hz = g_ptr_array_index (h, i);
 
 		g_assert_cmpstr (hz->site, ==, want[i]);
 	}
 	/* a select store no same-vCPU hazard explained */
-	g_assert_null (((RigHazard *) g_ptr_array_index (h, 4))->site);
+	g_assert_null (((RigHazard *) g_ptr_array_index (h, 5))->site);
 	g_assert_cmphex (((RigHazard *) g_ptr_array_index (h, 0))->pc, ==, 0xffffffffc025a106ULL);
 	g_assert_cmpuint (((RigHazard *) g_ptr_array_index (h, 1))->earlier_offset, ==, 0);
 }
@@ -49,8 +53,8 @@ test_summary (void)
 	g_autoptr(GPtrArray) none = rig_hazards_parse ("");
 	g_autofree char *s = rig_hazards_summary (h);
 
-	g_assert_cmpstr (s, ==, "5 ordering hazards (read-select 2, write-select 1, "
-	                 "write-release 1, unattributed 1)");
+	g_assert_cmpstr (s, ==, "6 ordering hazards (read-select 2, write-select 1, "
+	                 "write-release 2, unattributed 1)");
 	g_assert_null (rig_hazards_summary (none));
 	g_assert_null (rig_hazards_summary (NULL));
 }

@@ -8,6 +8,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "hw/core/cpu.h"
 #include "cpu.h"
 #include "vpci-wc.h"
@@ -39,6 +40,8 @@ const char *vpci_wc_hazard_kind_name(VpciWcHazardKind kind)
         return "store-passes-store";
     case VPCI_WC_HAZARD_CROSS_VCPU:
         return "cross-vcpu";
+    case VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE:
+        return "ram-store-passes-store";
     }
     return "unknown";
 }
@@ -264,6 +267,29 @@ static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
     }
 }
 
+/*
+ * Called by the vCPU, from translated code, before each store to ordinary
+ * memory while the guard is armed (while it had window stores buffered).
+ * A store that happens before the buffer drained is a hazard: report it
+ * once, then stop watching this batch.
+ */
+static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, void *opaque)
+{
+    VpciWc *wc = opaque;
+    VpciWcBuffer *buf = &wc->buffers[cs->cpu_index];
+
+    if (qatomic_read(&cs->ordering_epoch) == qatomic_read(&buf->epoch)) {
+        BQL_LOCK_GUARD();
+
+        if (buf->nlines && cs->ordering_epoch == buf->epoch) {
+            wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
+                      cs->cpu_index, addr, 0, pc, cs->cpu_index,
+                      buffer_pick(buf, true, 0, false));
+        }
+    }
+    cpu_ordering_guard_disarm(cs);
+}
+
 static VpciWcLine *buffer_find_line(VpciWcBuffer *buf, hwaddr base)
 {
     for (unsigned l = 0; l < buf->nlines; l++) {
@@ -324,6 +350,7 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         .seq = wc->next_seq++,
     };
     trace_vpci_wc_store(cs->cpu_index, offset, value, size, pc);
+    cpu_ordering_guard_arm(cs, wc_guard, wc);
     wc_rearm(wc);
 }
 

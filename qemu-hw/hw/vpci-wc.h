@@ -13,10 +13,13 @@
  * device in program, reverse or seeded-random order.
  *
  * Independently of any value changing, every access the WC rules let pass
- * an unfenced store is reported as a hazard.
+ * an unfenced store is reported as a hazard.  Window accesses are seen
+ * here; stores to ordinary memory are seen through the vCPU's ordering
+ * guard (patch 0005), armed while that vCPU has stores buffered.
  *
  * Callers hold the BQL (MMIO dispatch and the drain timer both do), so the
- * model needs no lock of its own.
+ * model needs no lock of its own; the ordering guard, called from
+ * translated code, takes it.
  */
 #ifndef HW_VPCI_WC_H
 #define HW_VPCI_WC_H
@@ -38,6 +41,10 @@ typedef enum VpciWcHazardKind {
     VPCI_WC_HAZARD_STORE_PASSES_STORE,
     /* An access of one vCPU meets another vCPU's undrained store. */
     VPCI_WC_HAZARD_CROSS_VCPU,
+    /* A store to ordinary memory (a lock release, a stack push...) while
+     * the same vCPU has a window store buffered: x86 lets WB stores pass
+     * WC stores.  @offset is then the store's guest virtual address. */
+    VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE,
 } VpciWcHazardKind;
 
 typedef struct VpciWcHazard {
