@@ -1151,9 +1151,10 @@ void scenario_barrier_stress(struct agent *a)
 	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
 	unsigned long reads = 0, writes = 0, errors = 0, rounds = 0;
 	const char *first = "";
-	char fences[96] = "";
+	char fences[96] = "", first_bad[160] = "";
 	double t0, dt;
 	bool setup = true;
+	int bad = 0;
 
 	if (!vbus_get(&vb))
 		return;
@@ -1181,15 +1182,15 @@ void scenario_barrier_stress(struct agent *a)
 
 		if (setup && (cfg_read(f->cfg_fd, BS_TAG_OFF, 4, &tag) ||
 			      cfg_read(f->cfg_fd, BS_VALUE_OFF, 4, &val) ||
-			      tag != bs_tag(f) || val != 0)) {
-			tap_diag("%s: after setup tag %#x (want %#x), scratch %#x (want 0)",
-				 f->name, tag, bs_tag(f), val);
-			setup = false;
-		}
+			      tag != bs_tag(f) || val != 0) && !bad++)
+			snprintf(first_bad, sizeof(first_bad), "; %s read back tag %#x (want %#x), "
+				 "scratch %#x (want 0)", f->name, tag, bs_tag(f), val);
 	}
 	for (int k = 0; k < ntfn; k++)
 		setup = setup && !debugfs_write(&vb.f[tfn[k]], "reset", "1");
-	if (!tap_ok(setup, "identity tags written and read back, device counters reset"))
+	tap_ok(setup && !bad, "identity tags written and read back, device counters reset%s",
+	       first_bad);
+	if (!setup)
 		return;
 
 	t0 = uptime_s();
