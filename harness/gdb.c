@@ -127,7 +127,7 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 	g_autofree char *kodir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
 	                                          rig_top_dir (), kernel_name);
 	g_autofree char *path = g_build_filename (run_dir, "gdb-script", NULL);
-	g_autofree char *release = NULL, *dbg = NULL, *ksym = NULL;
+	g_autofree char *release = NULL, *dbg = NULL, *ksym = NULL, *flag = NULL;
 	g_autoptr(GError) local = NULL;
 	gboolean ready = FALSE;
 
@@ -193,11 +193,27 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 		}
 		g_string_append_c (s, '\n');
 	}
+	/* The flag's address from the guest's kallsyms when it is there: gdb 13
+	 * places .bss statics of 6.12 modules at the .text base (their empty
+	 * .data has a non-zero VMA), so the name alone is not reliable. */
+	{
+		g_autofree char *ks_path = g_build_filename (run_dir, "kallsyms", NULL);
+		g_autofree char *ks = NULL;
+		const char *hit = NULL, *line;
+
+		if (g_file_get_contents (ks_path, &ks, NULL, NULL))
+			hit = strstr (ks, " vpci_gdb_go\t[vpci_fault]");
+		for (line = hit; line && line > ks && line[-1] != '\n'; line--)
+			;
+		if (hit && line)
+			flag = g_strdup_printf ("*(int *) 0x%.*s", (int) strcspn (line, " "), line);
+	}
 	g_string_append_printf (s, "target remote :%u\n"
 	                        "# release the agent's stop point: the next 'continue' runs the scenario\n"
-	                        "set var vpci_gdb_go = 1\n"
+	                        "set var %s = 1\n"
 	                        "echo vpci-rig: guest stopped after loading its modules; "
-	                        "'continue' runs the scenario\\n\n", port);
+	                        "'continue' runs the scenario\\n\n", port,
+	                        flag ? flag : "vpci_gdb_go");
 	if (!g_file_set_contents (path, s->str, s->len, error))
 		return FALSE;
 	*script_path = g_steal_pointer (&path);
