@@ -9,9 +9,8 @@
 
 #include <glib.h>
 
-/* The scenario `vpci-rig run` boots when none is named.  barrier-stress
- * takes over once the driver exists. */
-#define RIG_DEFAULT_SCENARIO "boot"
+/* The scenario `vpci-rig run` boots when none is named. */
+#define RIG_DEFAULT_SCENARIO "barrier-stress"
 
 /* The hv-vpci device's id, which names its child bus. */
 #define RIG_VPCI_BUS "vpci0"

@@ -268,26 +268,36 @@ static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
 }
 
 /*
- * Called by the vCPU, from translated code, before each store to ordinary
- * memory while the guard is armed (while it had window stores buffered).
- * A store that happens before the buffer drained is a hazard: report it
- * once, then stop watching this batch.
+ * The vCPU's ordering guard, armed while it has window stores buffered.
+ * Called from translated code (no BQL) before each store to ordinary
+ * memory, and after each draining event.  After a drain, the buffer lands
+ * now, not at the next window access: the device (and its children's
+ * other BARs) must see it before anything else this vCPU does.  A store
+ * before the drain is a hazard, reported once per batch.
  */
-static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, void *opaque)
+static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, bool is_store,
+                     void *opaque)
 {
     VpciWc *wc = opaque;
     VpciWcBuffer *buf = &wc->buffers[cs->cpu_index];
+    bool drained = qatomic_read(&cs->ordering_epoch) != qatomic_read(&buf->epoch);
 
-    if (qatomic_read(&cs->ordering_epoch) == qatomic_read(&buf->epoch)) {
-        BQL_LOCK_GUARD();
-
-        if (buf->nlines && cs->ordering_epoch == buf->epoch) {
-            wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
-                      cs->cpu_index, addr, 0, pc, cs->cpu_index,
-                      buffer_pick(buf, true, 0, false));
-        }
+    if (!drained && (!is_store || qatomic_read(&buf->guard_reported))) {
+        return;
     }
-    cpu_ordering_guard_disarm(cs);
+    BQL_LOCK_GUARD();
+    if (!buf->nlines) {
+        cpu_ordering_guard_disarm(cs);
+    } else if (drained) {
+        wc_drain_buffer(wc, cs->cpu_index, "epoch");
+        wc_rearm(wc);
+        cpu_ordering_guard_disarm(cs);
+    } else {
+        wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
+                  cs->cpu_index, addr, 0, pc, cs->cpu_index,
+                  buffer_pick(buf, true, 0, false));
+        buf->guard_reported = true;
+    }
 }
 
 static VpciWcLine *buffer_find_line(VpciWcBuffer *buf, hwaddr base)
@@ -335,6 +345,7 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         }
         if (!buf->nlines) {
             buf->epoch = qatomic_read(&cs->ordering_epoch);
+            buf->guard_reported = false;
             buf->deadline_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
                                wc->delay_ns;
         }
