@@ -69,6 +69,9 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 		/* one thread, vCPUs in round robin, time from instruction counts */
 		add (b, "-accel"); add (b, "tcg,thread=single");
 		add (b, "-icount"); add (b, "shift=0,sleep=off");
+		/* nothing from the host may steer the guest: its clock, its RNG */
+		add (b, "-rtc"); add (b, "base=2000-01-01T00:00:00,clock=vm");
+		add (b, "-seed"); addf (b, "%" G_GUINT64_FORMAT, opts->seed);
 	} else {
 		add (b, "-accel"); add (b, "tcg,thread=multi");
 	}

@@ -33,6 +33,7 @@
 #include "qom/object.h"
 #include "hv-vpci.h"
 #include "hw/boards.h"
+#include "system/cpu-timers.h"
 #include "vpci-wc.h"
 #include "trace.h"
 
@@ -517,6 +518,18 @@ static uint64_t hv_vpci_wc_read(void *opaque, hwaddr off, unsigned size)
 
 #define HV_VPCI_HAZARD_LOG_MAX 10000
 
+/*
+ * Virtual time of a hazard, or -1 where icount cannot be read (a hazard
+ * found by the ordering guard in the middle of translated code).
+ */
+static int64_t hv_vpci_hazard_time(void)
+{
+    if (icount_enabled() && current_cpu && !current_cpu->neg.can_do_io) {
+        return -1;
+    }
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
 static void hv_vpci_wc_hazard(void *opaque, const VpciWcHazard *h)
 {
     HvVpciState *s = opaque;
@@ -533,8 +546,7 @@ static void hv_vpci_wc_hazard(void *opaque, const VpciWcHazard *h)
             s->wc.hazards, vpci_wc_hazard_kind_name(h->kind),
             h->is_store ? "store" : "load", h->vcpu, (uint64_t)h->offset,
             h->size, h->pc, h->earlier_vcpu, (uint64_t)h->earlier_offset,
-            h->earlier_pc, s->window_slot,
-            qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+            h->earlier_pc, s->window_slot, hv_vpci_hazard_time());
     fflush(s->hazard_log);
 }
 
