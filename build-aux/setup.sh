@@ -239,6 +239,7 @@ stage_qemu() {
 	[ -n "$ver" ] || { echo "no QEMU 10.0 source in apt (deb-src trixie missing?)" >>"$log"; return 1; }
 	key=$(qemu_key "$ver")
 	dir="$cache/qemu-$key"
+	echo "qemu: $ver, key $key, $dir" >>"$log"
 	if [ ! -f "$dir/.configured" ]; then
 		mkdir -p "$cache/src"
 		dsc=$(ls "$cache"/src/qemu_"${ver#*:}".dsc 2>/dev/null || true)
@@ -250,8 +251,10 @@ stage_qemu() {
 		dpkg-source -x "$dsc" "$dir/src" >>"$log" 2>&1 || return 1
 		for p in "$top"/qemu-hw/patches/*.patch; do
 			echo "applying ${p##*/}" >>"$log"
+			# A series that does not apply (a bisect step's 125) leaves
+			# nothing behind in the shared cache.
 			patch -d "$dir/src" -p1 --forward --batch <"$p" >>"$log" 2>&1 || {
-				echo "patch ${p##*/} does not apply" >>"$log"; return 1; }
+				echo "patch ${p##*/} does not apply" >>"$log"; rm -rf "$dir"; return 1; }
 		done
 		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
 		sync_qemu_tree "$dir/src"
