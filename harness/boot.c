@@ -309,9 +309,21 @@ read_log (const char *dir, const char *name, char **out)
 		*out = g_strdup ("");
 }
 
+static void
+say_nothing (G_GNUC_UNUSED const char *fmt, ...)
+{
+}
+
 gboolean
 rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *cancellable,
           GError **error)
+{
+	return rig_boot_timed (opts, result, NULL, NULL, cancellable, error);
+}
+
+gboolean
+rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *seconds,
+                char **run_dir_out, GCancellable *cancellable, GError **error)
 {
 	g_autofree char *config_path = opts->config ? g_strdup (opts->config) : rig_config_default_path ();
 	g_autoptr(RigConfig) config = NULL;
@@ -329,7 +341,8 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	RigReport report = { 0 };
 	guint gdb_watch;
 	/* with --json, stdout carries the JSON object alone */
-	void (*say) (const char *, ...) = opts->json ? g_printerr : g_print;
+	void (*say) (const char *, ...) = opts->quiet ? say_nothing :
+	                                   opts->json ? g_printerr : g_print;
 
 	memset (result, 0, sizeof *result);
 	config = rig_config_load (config_path, error);
@@ -341,6 +354,8 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	run_dir = make_run_dir (opts, error);
 	if (!run_dir)
 		return FALSE;
+	if (run_dir_out)
+		*run_dir_out = g_strdup (run_dir);
 
 	argv = rig_qemu_argv (config, kernel, opts, run_dir);
 	cmdline = rig_argv_to_string ((const char *const *) argv);
@@ -412,7 +427,11 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	report.registers = info.registers;
 	report.rip_symbol = symbol;
 	report.seconds = info.seconds;
-	if (opts->json) {
+	if (seconds)
+		*seconds = info.seconds;
+	if (opts->quiet) {
+		/* the caller reports */
+	} else if (opts->json) {
 		g_autofree char *json = rig_report_to_json (&report);
 		g_print ("%s\n", json);
 	} else if (opts->console == RIG_CONSOLE_FILE) {
@@ -421,7 +440,8 @@ rig_boot (const RigBootOptions *opts, RigVerdictResult *result, GCancellable *ca
 	rig_session_info_clear (&info);
 
 	if (result->verdict == RIG_VERDICT_ERROR) {
-		print_qemu_stderr (run_dir);
+		if (!opts->quiet)
+			print_qemu_stderr (run_dir);
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", result->reason);
 		return FALSE;
 	}

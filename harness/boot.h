@@ -36,6 +36,7 @@ typedef struct {
 	gboolean       eager_irq;    /* --irq-mode eager (hv_vpci eager_affinity=1) */
 	gboolean       json;
 	gboolean       dry_run;
+	gboolean       quiet;        /* print nothing (bench): the caller reports */
 	RigConsoleMode console;
 } RigBootOptions;
 
@@ -58,3 +59,9 @@ gboolean rig_boot_options_parse (RigBootOptions *opts, const char *command,
  * boot; on TRUE, *verdict_out / *result_out say how it went. */
 gboolean rig_boot (const RigBootOptions *opts, RigVerdictResult *result_out,
                    GCancellable *cancellable, GError **error);
+
+/* Like rig_boot(), and says how long QEMU ran (start to exit, seconds) and
+ * where the run directory is (free it). */
+gboolean rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result_out,
+                         double *seconds, char **run_dir_out,
+                         GCancellable *cancellable, GError **error);

@@ -28,6 +28,8 @@ static const RigCommand commands[] = {
 	  .summary = "Boot a scenario and print its verdict (the default command)" },
 	{ .name = "shell", .handler = rig_cmd_shell,
 	  .summary = "Boot an interactive guest shell on this terminal" },
+	{ .name = "bench", .handler = rig_cmd_bench,
+	  .summary = "Measure boot, scenario, WC-model and config-access speed (not a test)" },
 	{ .name = "Inspect" },
 	{ .name = "list", .handler = rig_cmd_list,
 	  .summary = "List scenarios and barrier sites" },

@@ -87,6 +87,10 @@ static const RigScenario scenarios[] = {
 	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
 	             "load-passes-store hazards by design)",
 	  .devices = probe_set, .expect_hazards = TRUE },
+	{ .name = "bench-cfg", .expect = "pass",
+	  .summary = "timed: config reads through the window vs BAR 0 MMIO reads, as TAP "
+	             "diagnostics (for 'vpci-rig bench'; not in the suite)",
+	  .devices = probe_set },
 };
 
 static const RigBarrierSite barrier_sites[] = {

@@ -1,0 +1,931 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd-bench.c - vpci-rig bench: the rig's numbers, measured in one run.
+ *
+ * Not a test: nothing here passes or fails on a time.  Sections (--only):
+ *
+ *   boot       boot-to-verdict of `boot` at SMP 1 and 4, and of a stock boot
+ *              of the same kernel (SeaBIOS, the compressed bzImage, a busybox
+ *              /init that powers off), timed the same way: QEMU start to exit
+ *              through the same session code.  Ratio rig/stock (issue 2).
+ *   scenarios  boot-to-verdict of every pass-expected vPCI scenario at SMP 4.
+ *   wc         cfg-stress with --wc on and --wc off, interleaved, same seed:
+ *              the guest-reported accesses/s, ratio on/off (issue 4).
+ *   cfg        bench-cfg at SMP 1, --wc off: config reads vs BAR 0 reads,
+ *              user space (sysfs pread vs mmap) and kernel (debugfs) (issue 3).
+ *   mutants    barrier-stress with --fences all-but-SITE for each site the
+ *              model requires: guest time of the first hazard (hazards.jsonl
+ *              time_ns, QEMU's virtual clock) and the run's wall seconds.
+ *
+ * Every boot is kept under build/runs/<stamp>-bench-<pid>/<label>-<rep>/.
+ * Medians over --reps repetitions.
+ */
+#include "boot.h"
+#include "config.h"
+#include "rig-command.h"
+#include "scenarios.h"
+#include "session.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BENCH_DEFAULT_REPS 3
+#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants"
+
+typedef struct {
+	char    *dir;         /* the bench directory */
+	guint    reps;
+	guint64  seed;
+	guint    timeout;
+	JsonBuilder *json;
+	GString *text;        /* the table, printed at the end */
+} Bench;
+
+/* One measured configuration: N runs. */
+typedef struct {
+	GArray *seconds;      /* double: wall seconds, QEMU start to exit */
+	GArray *value;        /* double: a guest-reported number, when there is one */
+	GArray *value2;
+	guint   runs, passes;
+	char   *bad;          /* the first non-pass verdict and its run dir */
+} Sample;
+
+static void
+sample_init (Sample *s)
+{
+	memset (s, 0, sizeof *s);
+	s->seconds = g_array_new (FALSE, FALSE, sizeof (double));
+	s->value = g_array_new (FALSE, FALSE, sizeof (double));
+	s->value2 = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+sample_clear (Sample *s)
+{
+	g_array_unref (s->seconds);
+	g_array_unref (s->value);
+	g_array_unref (s->value2);
+	g_free (s->bad);
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* NAN for an empty array */
+static double
+median (GArray *a)
+{
+	g_autoptr(GArray) c = NULL;
+	guint n = a->len;
+
+	if (!n)
+		return NAN;
+	c = g_array_copy (a);
+	g_array_sort (c, cmp_double);
+	if (n % 2)
+		return g_array_index (c, double, n / 2);
+	return (g_array_index (c, double, n / 2 - 1) + g_array_index (c, double, n / 2)) / 2;
+}
+
+static double
+array_min (GArray *a)
+{
+	double m = NAN;
+
+	for (guint i = 0; i < a->len; i++)
+		if (isnan (m) || g_array_index (a, double, i) < m)
+			m = g_array_index (a, double, i);
+	return m;
+}
+
+static double
+array_max (GArray *a)
+{
+	double m = NAN;
+
+	for (guint i = 0; i < a->len; i++)
+		if (isnan (m) || g_array_index (a, double, i) > m)
+			m = g_array_index (a, double, i);
+	return m;
+}
+
+static void
+push (GArray *a, double v)
+{
+	g_array_append_val (a, v);
+}
+
+static char *
+loadavg (void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) f = NULL;
+
+	if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+		return g_strdup ("?");
+	f = g_strsplit (text, " ", 4);
+	return g_strdup_printf ("%s %s %s", f[0], f[1] ? f[1] : "?", f[1] && f[2] ? f[2] : "?");
+}
+
+static void
+progress (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+static void
+progress (const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *s = NULL;
+
+	va_start (ap, fmt);
+	s = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+	g_printerr ("bench: %s\n", s);
+}
+
+/* ------------------------------------------------------------ one rig boot */
+
+typedef struct {
+	const char *scenario;
+	guint       smp;
+	gboolean    wc;
+	const char *fences;
+	const char *order;
+} BootSpec;
+
+/* Boots once; the verdict, seconds and run dir.  FALSE only for errors that
+ * stop the bench (rig.ini missing...); an error verdict is recorded. */
+static gboolean
+rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
+               RigVerdict *verdict, double *seconds, char **run_dir, GError **error)
+{
+	RigBootOptions opts;
+	RigVerdictResult result = { 0 };
+	g_autoptr(GError) local = NULL;
+	gboolean ok;
+
+	rig_boot_options_init (&opts);
+	g_free (opts.scenario);
+	opts.scenario = g_strdup (spec->scenario);
+	opts.smp = spec->smp;
+	opts.seed = b->seed;
+	opts.timeout = b->timeout;
+	opts.wc = spec->wc;
+	if (spec->fences) {
+		g_free (opts.fences);
+		opts.fences = g_strdup (spec->fences);
+	}
+	if (spec->order) {
+		g_free (opts.order);
+		opts.order = g_strdup (spec->order);
+	}
+	opts.keep = g_strdup_printf ("%s/%s-%u", b->dir, label, rep);
+	opts.quiet = TRUE;
+	*seconds = NAN;
+	*run_dir = NULL;
+	ok = rig_boot_timed (&opts, &result, seconds, run_dir, NULL, &local);
+	if (ok) {
+		*verdict = result.verdict;
+	} else if (*run_dir) {
+		/* an error verdict (QEMU died...): record it, go on */
+		*verdict = RIG_VERDICT_ERROR;
+		progress ("%s #%u: %s", label, rep, local->message);
+		ok = TRUE;
+	} else {
+		g_propagate_error (error, g_steal_pointer (&local));
+	}
+	rig_verdict_result_clear (&result);
+	rig_boot_options_clear (&opts);
+	return ok;
+}
+
+static void
+sample_note (Sample *s, RigVerdict v, const char *run_dir)
+{
+	s->runs++;
+	if (v == RIG_VERDICT_PASS)
+		s->passes++;
+	else if (!s->bad)
+		s->bad = g_strdup_printf ("%s (%s)", rig_verdict_to_string (v), run_dir);
+}
+
+/* ---------------------------------------------------------- TAP and hazards */
+
+static char *
+read_run_file (const char *run_dir, const char *name)
+{
+	g_autofree char *path = g_build_filename (run_dir, name, NULL);
+	char *text = NULL;
+
+	if (!g_file_get_contents (path, &text, NULL, NULL))
+		return NULL;
+	return text;
+}
+
+/* cfg-stress: "# N threads, R reads, W writes in S s (X accesses/s)" */
+static gboolean
+tap_cfg_stress_rate (const char *run_dir, double *rate)
+{
+	g_autofree char *tap = read_run_file (run_dir, "tap.log");
+	g_autoptr(GRegex) re = g_regex_new ("# \\d+ threads, \\d+ reads, \\d+ writes in [0-9.]+ s "
+	                                    "\\(([0-9.]+) accesses/s\\)", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree char *num = NULL;
+
+	if (!tap || !g_regex_match (re, tap, 0, &m))
+		return FALSE;
+	num = g_match_info_fetch (m, 1);
+	*rate = g_ascii_strtod (num, NULL);
+	return TRUE;
+}
+
+/* bench-cfg: "# bench-cfg: KIND N reads in S s (R reads/s)" */
+static gboolean
+tap_bench_cfg_rate (const char *run_dir, const char *kind, double *rate)
+{
+	g_autofree char *tap = read_run_file (run_dir, "tap.log");
+	g_autofree char *pattern = g_strdup_printf ("# bench-cfg: %s \\d+ reads in [0-9.]+ s "
+	                                            "\\(([0-9.]+) reads/s\\)", kind);
+	g_autoptr(GRegex) re = g_regex_new (pattern, 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree char *num = NULL;
+
+	if (!tap || !g_regex_match (re, tap, 0, &m))
+		return FALSE;
+	num = g_match_info_fetch (m, 1);
+	*rate = g_ascii_strtod (num, NULL);
+	return *rate > 0;
+}
+
+/* The earliest time_ns of hazards.jsonl and the number of lines. */
+static gboolean
+first_hazard (const char *run_dir, double *seconds, guint *count)
+{
+	g_autofree char *text = read_run_file (run_dir, "hazards.jsonl");
+	g_auto(GStrv) lines = NULL;
+	gint64 first = -1;
+
+	*count = 0;
+	if (!text)
+		return FALSE;
+	lines = g_strsplit (text, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		g_autoptr(JsonParser) p = json_parser_new ();
+		JsonNode *root;
+		gint64 t;
+
+		if (!*lines[i] || !json_parser_load_from_data (p, lines[i], -1, NULL))
+			continue;
+		root = json_parser_get_root (p);
+		if (!JSON_NODE_HOLDS_OBJECT (root))
+			continue;
+		(*count)++;
+		t = json_object_get_int_member_with_default (json_node_get_object (root), "time_ns", -1);
+		if (t >= 0 && (first < 0 || t < first))
+			first = t;
+	}
+	if (first < 0)
+		return FALSE;
+	*seconds = first / 1e9;
+	return TRUE;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void
+json_double (JsonBuilder *j, const char *name, double v)
+{
+	json_builder_set_member_name (j, name);
+	if (isnan (v))
+		json_builder_add_null_value (j);
+	else
+		json_builder_add_double_value (j, ((gint64) (v * 1000 + (v < 0 ? -0.5 : 0.5))) / 1000.0);
+}
+
+static void
+json_sample (JsonBuilder *j, const Sample *s)
+{
+	json_builder_set_member_name (j, "runs");
+	json_builder_add_int_value (j, s->runs);
+	json_builder_set_member_name (j, "passes");
+	json_builder_add_int_value (j, s->passes);
+	json_double (j, "seconds_median", median (s->seconds));
+	json_double (j, "seconds_min", array_min (s->seconds));
+	json_double (j, "seconds_max", array_max (s->seconds));
+	json_builder_set_member_name (j, "seconds");
+	json_builder_begin_array (j);
+	for (guint i = 0; i < s->seconds->len; i++)
+		json_builder_add_double_value (j, ((gint64) (g_array_index (s->seconds, double, i) * 1000)) / 1000.0);
+	json_builder_end_array (j);
+	if (s->bad) {
+		json_builder_set_member_name (j, "first_bad");
+		json_builder_add_string_value (j, s->bad);
+	}
+}
+
+static char *
+fmt_s (double v)
+{
+	return isnan (v) ? g_strdup ("-") : g_strdup_printf ("%.2f", v);
+}
+
+static void
+text_row (Bench *b, const char *label, const Sample *s, const char *extra)
+{
+	g_autofree char *med = fmt_s (median (s->seconds));
+	g_autofree char *lo = fmt_s (array_min (s->seconds));
+	g_autofree char *hi = fmt_s (array_max (s->seconds));
+
+	g_string_append_printf (b->text, "  %-34s %6s s  [%s-%s]  %u/%u pass%s%s\n", label, med, lo,
+	                        hi, s->passes, s->runs, extra ? "  " : "", extra ? extra : "");
+	if (s->bad)
+		g_string_append_printf (b->text, "  %-34s first non-pass: %s\n", "", s->bad);
+}
+
+/* ----------------------------------------------------------- stock boot */
+
+/* A newc cpio archive entry (no hard links; ino from a counter). */
+static void
+cpio_entry (GString *out, guint *ino, const char *name, guint mode, guint rmaj, guint rmin,
+            const char *data, gsize len)
+{
+	gsize namesize = strlen (name) + 1;
+
+	g_string_append_printf (out, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+	                        (*ino)++, mode, 0u, 0u, 1u, 0u, (guint) len, 0u, 0u, rmaj, rmin,
+	                        (guint) namesize, 0u);
+	g_string_append_len (out, name, namesize);
+	while (out->len % 4)
+		g_string_append_c (out, '\0');
+	if (len)
+		g_string_append_len (out, data, len);
+	while (out->len % 4)
+		g_string_append_c (out, '\0');
+}
+
+/* DIR/stock-initramfs.cpio: /bin/busybox (busybox-static), /dev/console and
+ * an /init script that powers off at once. */
+static char *
+stock_initramfs (const char *dir, GError **error)
+{
+	static const char init[] = "#!/bin/busybox sh\n/bin/busybox poweroff -f\n";
+	g_autofree char *busybox = NULL;
+	g_autofree char *path = g_build_filename (dir, "stock-initramfs.cpio", NULL);
+	g_autoptr(GString) cpio = g_string_new (NULL);
+	gsize len;
+	guint ino = 1;
+
+	if (!g_file_get_contents ("/bin/busybox", &busybox, &len, error))
+		return NULL;
+	cpio_entry (cpio, &ino, "bin", 040755, 0, 0, NULL, 0);
+	cpio_entry (cpio, &ino, "dev", 040755, 0, 0, NULL, 0);
+	cpio_entry (cpio, &ino, "dev/console", 020600, 5, 1, NULL, 0);
+	cpio_entry (cpio, &ino, "bin/busybox", 0100755, 0, 0, busybox, len);
+	cpio_entry (cpio, &ino, "init", 0100755, 0, 0, init, sizeof init - 1);
+	cpio_entry (cpio, &ino, "TRAILER!!!", 0, 0, 0, NULL, 0);
+	if (!g_file_set_contents (path, cpio->str, cpio->len, error))
+		return NULL;
+	return g_steal_pointer (&path);
+}
+
+/* The issue-2 reference: SeaBIOS (no -bios), the bzImage, busybox init.
+ * Same machine options, same session (QMP, -action), same clock. */
+static gboolean
+stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *initramfs,
+                 guint smp, guint rep, gboolean *powered_off, double *seconds, char **run_dir)
+{
+	g_autoptr(GStrvBuilder) sb = g_strv_builder_new ();
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(RigTranscript) t = rig_transcript_new ();
+	g_autofree char *dir = g_strdup_printf ("%s/stock-smp%u-%u", b->dir, smp, rep);
+	g_autofree char *smp_s = g_strdup_printf ("%u", smp);
+	g_autofree char *con = g_strdup_printf ("file,id=con,path=%s/console.log", dir);
+	g_autofree char *qmp = g_strdup_printf ("socket,id=qmp,path=%s/qmp.sock,server=off", dir);
+	RigSessionParams params = { 0 };
+	RigSessionInfo info = { 0 };
+
+	if (g_mkdir_with_parents (dir, 0755) < 0)
+		return FALSE;
+	g_strv_builder_add_many (sb, config->qemu_binary, "-M", "q35", "-nodefaults",
+	                         "-no-user-config", "-display", "none",
+	                         "-accel", "tcg,thread=multi", "-smp", smp_s, "-m", "512", NULL);
+	for (guint i = 0; config->firmware_dirs[i]; i++)
+		if (*config->firmware_dirs[i])
+			g_strv_builder_add_many (sb, "-L", config->firmware_dirs[i], NULL);
+	/* Debian's default kernel command line is "quiet"; nothing else tuned */
+	g_strv_builder_add_many (sb, "-kernel", bzimage, "-initrd", initramfs,
+	                         "-append", "console=ttyS0 quiet",
+	                         "-action", "reboot=shutdown,shutdown=pause,panic=pause",
+	                         "-chardev", con, "-serial", "chardev:con",
+	                         "-chardev", qmp, "-mon", "chardev=qmp,mode=control", NULL);
+	argv = g_strv_builder_end (sb);
+	{
+		g_autofree char *line = g_strjoinv (" ", argv);
+		g_autofree char *path = g_build_filename (dir, "cmdline", NULL);
+		g_autofree char *text = g_strconcat (line, "\n", NULL);
+
+		g_file_set_contents (path, text, -1, NULL);
+	}
+	params.run_dir = dir;
+	params.argv = (const char *const *) argv;
+	params.timeout = b->timeout;
+	params.console = RIG_CONSOLE_FILE;
+	rig_session_run (&params, t, &info, NULL);
+	*seconds = info.seconds;
+	*powered_off = FALSE;
+	for (guint i = 0; i < t->events->len; i++) {
+		JsonObject *ev = g_ptr_array_index (t->events, i);
+		JsonObject *data = json_object_has_member (ev, "data") ?
+			json_object_get_object_member (ev, "data") : NULL;
+
+		if (g_str_equal (json_object_get_string_member_with_default (ev, "event", ""),
+		                 "SHUTDOWN") && data &&
+		    g_str_equal (json_object_get_string_member_with_default (data, "reason", ""),
+		                 "guest-shutdown"))
+			*powered_off = TRUE;
+	}
+	rig_transcript_save (t, dir, NULL);
+	rig_session_info_clear (&info);
+	*run_dir = g_steal_pointer (&dir);
+	return TRUE;
+}
+
+/* -------------------------------------------------------------- sections */
+
+static gboolean
+section_boot (Bench *b, GError **error)
+{
+	g_autofree char *config_path = rig_config_default_path ();
+	g_autoptr(RigConfig) config = rig_config_load (config_path, error);
+	g_autofree char *bzimage = NULL, *initramfs = NULL;
+	static const guint smps[] = { 1, 4 };
+	double rig_med[2], stock_med[2];
+
+	if (!config)
+		return FALSE;
+	bzimage = g_key_file_get_string (config->keyfile, "kernel " RIG_DEFAULT_KERNEL, "bzimage", NULL);
+	if (!bzimage || !g_file_test (bzimage, G_FILE_TEST_IS_REGULAR)) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "rig.ini: no [kernel %s] bzimage",
+		             RIG_DEFAULT_KERNEL);
+		return FALSE;
+	}
+	initramfs = stock_initramfs (b->dir, error);
+	if (!initramfs)
+		return FALSE;
+
+	g_string_append (b->text, "\nboot-to-verdict (QEMU start to exit; median [min-max])\n");
+	json_builder_set_member_name (b->json, "boot");
+	json_builder_begin_array (b->json);
+	for (guint k = 0; k < G_N_ELEMENTS (smps); k++) {
+		Sample rig, stock;
+		BootSpec spec = { .scenario = "boot", .smp = smps[k], .wc = TRUE };
+		g_autofree char *rl = g_strdup_printf ("boot smp%u", smps[k]);
+		g_autofree char *sl = g_strdup_printf ("stock smp%u", smps[k]);
+		g_autofree char *label = g_strdup_printf ("boot-smp%u", smps[k]);
+		g_autofree char *ratio = NULL;
+
+		sample_init (&rig);
+		sample_init (&stock);
+		/* interleaved, so drifting load hits both alike */
+		for (guint r = 0; r < b->reps; r++) {
+			RigVerdict v;
+			double s;
+			g_autofree char *dir = NULL, *sdir = NULL;
+			gboolean off = FALSE;
+
+			if (!rig_boot_once (b, &spec, label, r, &v, &s, &dir, error))
+				return FALSE;
+			sample_note (&rig, v, dir);
+			push (rig.seconds, s);
+			progress ("%s #%u: %s, %.2f s", rl, r, rig_verdict_to_string (v), s);
+			stock_boot_once (b, config, bzimage, initramfs, smps[k], r, &off, &s, &sdir);
+			sample_note (&stock, off ? RIG_VERDICT_PASS : RIG_VERDICT_FAIL, sdir);
+			push (stock.seconds, s);
+			progress ("%s #%u: %s, %.2f s", sl, r, off ? "powered off" : "did not power off", s);
+		}
+		rig_med[k] = median (rig.seconds);
+		stock_med[k] = median (stock.seconds);
+		ratio = g_strdup_printf ("rig/stock %.2f", rig_med[k] / stock_med[k]);
+		text_row (b, rl, &rig, ratio);
+		text_row (b, sl, &stock, "SeaBIOS + bzImage + busybox init");
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "smp");
+		json_builder_add_int_value (b->json, smps[k]);
+		json_builder_set_member_name (b->json, "rig");
+		json_builder_begin_object (b->json);
+		json_sample (b->json, &rig);
+		json_builder_end_object (b->json);
+		json_builder_set_member_name (b->json, "stock");
+		json_builder_begin_object (b->json);
+		json_sample (b->json, &stock);
+		json_builder_end_object (b->json);
+		json_double (b->json, "ratio", rig_med[k] / stock_med[k]);
+		json_builder_end_object (b->json);
+		sample_clear (&rig);
+		sample_clear (&stock);
+	}
+	json_builder_end_array (b->json);
+	g_string_append_printf (b->text, "  %-34s %.2f (target <= 0.5)\n", "ratio rig/stock at SMP 4",
+	                        rig_med[1] / stock_med[1]);
+	return TRUE;
+}
+
+static gboolean
+section_scenarios (Bench *b, GError **error)
+{
+	const RigScenario *sc;
+	guint n;
+
+	g_string_append (b->text, "\nscenarios at SMP 4 (boot-to-verdict, median [min-max])\n");
+	json_builder_set_member_name (b->json, "scenarios");
+	json_builder_begin_array (b->json);
+	sc = rig_scenarios (&n);
+	for (guint i = 0; i < n; i++) {
+		BootSpec spec = { .scenario = sc[i].name, .smp = 4, .wc = TRUE };
+		Sample s;
+
+		/* the vPCI scenarios a correct rig passes; bench-cfg is the cfg section */
+		if (!sc[i].devices || !sc[i].expect || !g_str_equal (sc[i].expect, "pass") ||
+		    g_str_equal (sc[i].name, "bench-cfg"))
+			continue;
+		sample_init (&s);
+		for (guint r = 0; r < b->reps; r++) {
+			RigVerdict v;
+			double secs;
+			g_autofree char *dir = NULL;
+
+			if (!rig_boot_once (b, &spec, sc[i].name, r, &v, &secs, &dir, error))
+				return FALSE;
+			sample_note (&s, v, dir);
+			push (s.seconds, secs);
+			progress ("%s smp4 #%u: %s, %.2f s", sc[i].name, r, rig_verdict_to_string (v), secs);
+		}
+		text_row (b, sc[i].name, &s, NULL);
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "scenario");
+		json_builder_add_string_value (b->json, sc[i].name);
+		json_builder_set_member_name (b->json, "smp");
+		json_builder_add_int_value (b->json, 4);
+		json_sample (b->json, &s);
+		json_builder_end_object (b->json);
+		sample_clear (&s);
+	}
+	json_builder_end_array (b->json);
+	return TRUE;
+}
+
+static gboolean
+section_wc (Bench *b, GError **error)
+{
+	Sample on, off;
+	double r_on, r_off;
+
+	sample_init (&on);
+	sample_init (&off);
+	for (guint r = 0; r < b->reps; r++) {
+		for (int w = 1; w >= 0; w--) {
+			BootSpec spec = { .scenario = "cfg-stress", .smp = 4, .wc = w };
+			Sample *s = w ? &on : &off;
+			RigVerdict v;
+			double secs, rate;
+			g_autofree char *dir = NULL;
+
+			if (!rig_boot_once (b, &spec, w ? "cfg-stress-wc-on" : "cfg-stress-wc-off", r, &v,
+			                    &secs, &dir, error))
+				return FALSE;
+			sample_note (s, v, dir);
+			push (s->seconds, secs);
+			if (tap_cfg_stress_rate (dir, &rate))
+				push (s->value, rate);
+			progress ("cfg-stress --wc %s #%u: %s, %.2f s, %.0f accesses/s", w ? "on" : "off",
+			          r, rig_verdict_to_string (v), secs,
+			          s->value->len ? g_array_index (s->value, double, s->value->len - 1) : 0.0);
+		}
+	}
+	r_on = median (on.value);
+	r_off = median (off.value);
+	g_string_append (b->text, "\nWC model cost: cfg-stress at SMP 4, same seed "
+	                 "(guest accesses/s, median; wall seconds)\n");
+	{
+		g_autofree char *e1 = g_strdup_printf ("%.0f accesses/s", r_on);
+		g_autofree char *e0 = g_strdup_printf ("%.0f accesses/s", r_off);
+
+		text_row (b, "cfg-stress --wc on", &on, e1);
+		text_row (b, "cfg-stress --wc off", &off, e0);
+	}
+	g_string_append_printf (b->text, "  %-34s %.2f (target >= 0.95)\n", "throughput ratio on/off",
+	                        r_on / r_off);
+	json_builder_set_member_name (b->json, "wc");
+	json_builder_begin_object (b->json);
+	json_builder_set_member_name (b->json, "on");
+	json_builder_begin_object (b->json);
+	json_sample (b->json, &on);
+	json_double (b->json, "accesses_per_s", r_on);
+	json_builder_end_object (b->json);
+	json_builder_set_member_name (b->json, "off");
+	json_builder_begin_object (b->json);
+	json_sample (b->json, &off);
+	json_double (b->json, "accesses_per_s", r_off);
+	json_builder_end_object (b->json);
+	json_double (b->json, "ratio", r_on / r_off);
+	json_builder_end_object (b->json);
+	sample_clear (&on);
+	sample_clear (&off);
+	return TRUE;
+}
+
+static gboolean
+section_cfg (Bench *b, GError **error)
+{
+	static const char *const kinds[] = { "sysfs-config", "mmap-bar0", "kernel-config",
+	                                     "kernel-bar0" };
+	GArray *rates[G_N_ELEMENTS (kinds)];
+	double med[G_N_ELEMENTS (kinds)];
+	BootSpec spec = { .scenario = "bench-cfg", .smp = 1, .wc = FALSE };
+	Sample s;
+
+	sample_init (&s);
+	for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+		rates[k] = g_array_new (FALSE, FALSE, sizeof (double));
+	for (guint r = 0; r < b->reps; r++) {
+		RigVerdict v;
+		double secs, rate;
+		g_autofree char *dir = NULL;
+
+		if (!rig_boot_once (b, &spec, "bench-cfg", r, &v, &secs, &dir, error))
+			return FALSE;
+		sample_note (&s, v, dir);
+		push (s.seconds, secs);
+		for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+			if (tap_bench_cfg_rate (dir, kinds[k], &rate))
+				push (rates[k], rate);
+		progress ("bench-cfg smp1 --wc off #%u: %s, %.2f s", r, rig_verdict_to_string (v), secs);
+	}
+	g_string_append (b->text, "\nconfig reads vs BAR 0 reads: bench-cfg, SMP 1, --wc off "
+	                 "(reads/s, median)\n");
+	text_row (b, "bench-cfg boot", &s, NULL);
+	json_builder_set_member_name (b->json, "cfg");
+	json_builder_begin_object (b->json);
+	json_sample (b->json, &s);
+	for (guint k = 0; k < G_N_ELEMENTS (kinds); k++) {
+		g_autofree char *name = g_strdup_printf ("%s_reads_per_s", kinds[k]);
+
+		med[k] = median (rates[k]);
+		g_string_append_printf (b->text, "  %-34s %10.0f reads/s\n", kinds[k], med[k]);
+		g_strdelimit (name, "-", '_');
+		json_double (b->json, name, med[k]);
+		g_array_unref (rates[k]);
+	}
+	g_string_append_printf (b->text, "  %-34s %.2f (sysfs pread pays a syscall per read)\n",
+	                        "ratio sysfs-config/mmap-bar0", med[0] / med[1]);
+	g_string_append_printf (b->text, "  %-34s %.2f (target >= 0.8)\n",
+	                        "ratio kernel-config/kernel-bar0", med[2] / med[3]);
+	json_double (b->json, "ratio_user", med[0] / med[1]);
+	json_double (b->json, "ratio_kernel", med[2] / med[3]);
+	json_builder_end_object (b->json);
+	sample_clear (&s);
+	return TRUE;
+}
+
+static gboolean
+section_mutants (Bench *b, GError **error)
+{
+	const RigBarrierSite *sites;
+	const char *scenario = rig_scenario_lookup ("barrier-stress") ? "barrier-stress" : "cfg-stress";
+	guint n;
+
+	sites = rig_barrier_sites (&n);
+	g_string_append_printf (b->text, "\nbarrier mutants: %s at SMP 4, --fences all but SITE "
+	                        "(first hazard in guest virtual time since QEMU start; wall seconds)\n",
+	                        scenario);
+	json_builder_set_member_name (b->json, "mutants");
+	json_builder_begin_array (b->json);
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GPtrArray) others = g_ptr_array_new ();
+		g_autofree char *fences = NULL, *label = NULL, *extra = NULL;
+		BootSpec spec = { .scenario = scenario, .smp = 4, .wc = TRUE };
+		Sample s;
+		guint hazards_med_n = 0;
+		GArray *counts;
+
+		if (!sites[i].required)
+			continue;
+		for (guint j = 0; j < n; j++)
+			if (j != i)
+				g_ptr_array_add (others, (gpointer) sites[j].name);
+		g_ptr_array_add (others, NULL);
+		fences = g_strjoinv (",", (char **) others->pdata);
+		label = g_strdup_printf ("no-%s", sites[i].name);
+		spec.fences = fences;
+		sample_init (&s);
+		counts = s.value2;
+		for (guint r = 0; r < b->reps; r++) {
+			RigVerdict v;
+			double secs, t;
+			guint count;
+			g_autofree char *dir = NULL;
+
+			if (!rig_boot_once (b, &spec, label, r, &v, &secs, &dir, error))
+				return FALSE;
+			/* a mutant that is caught does not pass: count "caught" */
+			sample_note (&s, v == RIG_VERDICT_PASS ? RIG_VERDICT_FAIL : RIG_VERDICT_PASS, dir);
+			push (s.seconds, secs);
+			if (first_hazard (dir, &t, &count))
+				push (s.value, t);
+			push (counts, count);
+			progress ("%s #%u: %s, %.2f s, %u hazards, first at %.3f s guest time", label, r,
+			          rig_verdict_to_string (v), secs, count, first_hazard (dir, &t, &count) ? t : NAN);
+		}
+		hazards_med_n = (guint) median (counts);
+		extra = g_strdup_printf ("first hazard %.3f s (guest), %u hazards (median)",
+		                         median (s.value), hazards_med_n);
+		{
+			/* text_row says "pass": here it means "caught" */
+			g_autofree char *med = fmt_s (median (s.seconds));
+			g_autofree char *lo = fmt_s (array_min (s.seconds));
+			g_autofree char *hi = fmt_s (array_max (s.seconds));
+
+			g_string_append_printf (b->text, "  %-34s %6s s  [%s-%s]  %u/%u caught  %s\n",
+			                        label, med, lo, hi, s.passes, s.runs, extra);
+			if (s.bad)
+				g_string_append_printf (b->text, "  %-34s not caught: %s\n", "", s.bad);
+		}
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "site");
+		json_builder_add_string_value (b->json, sites[i].name);
+		json_builder_set_member_name (b->json, "fences");
+		json_builder_add_string_value (b->json, fences);
+		json_builder_set_member_name (b->json, "scenario");
+		json_builder_add_string_value (b->json, scenario);
+		json_sample (b->json, &s);
+		json_double (b->json, "first_hazard_guest_s_median", median (s.value));
+		json_double (b->json, "first_hazard_guest_s_min", array_min (s.value));
+		json_double (b->json, "first_hazard_guest_s_max", array_max (s.value));
+		json_double (b->json, "hazards_median", median (counts));
+		json_builder_end_object (b->json);
+		sample_clear (&s);
+	}
+	json_builder_end_array (b->json);
+	return TRUE;
+}
+
+/* ----------------------------------------------------------------- command */
+
+static const char bench_description[] =
+	"Measures, in one run on this machine: boot-to-verdict of 'boot' at SMP 1 and 4\n"
+	"against a stock boot of the same kernel (SeaBIOS, bzImage, busybox init), every\n"
+	"vPCI scenario at SMP 4, cfg-stress throughput with the WC model on and off,\n"
+	"config reads against BAR 0 reads (bench-cfg), and time to the first hazard for\n"
+	"each barrier mutant.  Prints a table (or --json).  Not a test: it exits 0 unless\n"
+	"it could not measure.  Sections: " BENCH_SECTIONS ".  Runs are kept under\n"
+	"build/runs/<time>-bench-<pid>/.";
+
+gboolean
+rig_cmd_bench (int argc, char **argv, RigExit *exit_status, G_GNUC_UNUSED GCancellable *cancellable,
+               GError **error)
+{
+	g_autofree char *reps = NULL, *only = NULL, *seed = NULL, *timeout = NULL;
+	gboolean json = FALSE, epoch_cost = FALSE;
+	GOptionEntry entries[] = {
+		{ "reps", 0, 0, G_OPTION_ARG_STRING, &reps,
+		  "Repetitions of each measurement (median; default "
+		  G_STRINGIFY (BENCH_DEFAULT_REPS) ")", "N" },
+		{ "only", 0, 0, G_OPTION_ARG_STRING, &only,
+		  "Sections to run (default all: " BENCH_SECTIONS ")", "SECTION,..." },
+		{ "seed", 0, 0, G_OPTION_ARG_STRING, &seed,
+		  "Seed for every run (default: random, printed)", "N" },
+		{ "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+		  "Seconds before one run counts as a hang (default 120)", "S" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object instead of the table",
+		  NULL },
+		{ "epoch-cost", 0, 0, G_OPTION_ARG_NONE, &epoch_cost,
+		  "The ordering-epoch patches' cost on a CPU-bound loop (needs an unpatched QEMU: "
+		  "not implemented, reported as skipped)", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) context =
+		rig_option_context_new ("bench", NULL, "Measure the rig's speed (not a test).",
+		                        bench_description);
+	g_auto(GStrv) sections = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+	g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+	g_autofree char *load0 = NULL, *load1 = NULL;
+	g_autoptr(GTimer) timer = g_timer_new ();
+	Bench b = { 0 };
+	gboolean ok = TRUE;
+	guint64 n;
+	static const char *const known[] = { "boot", "scenarios", "wc", "cfg", "mutants", NULL };
+
+	g_option_context_add_main_entries (context, entries, NULL);
+	if (!rig_option_context_parse (context, &argc, &argv, error))
+		return FALSE;
+	if (argc > 1) {
+		rig_usage_error (error, "unexpected argument '%s'", argv[1]);
+		return FALSE;
+	}
+	b.reps = BENCH_DEFAULT_REPS;
+	b.timeout = RIG_DEFAULT_TIMEOUT;
+	b.seed = g_random_int ();
+	if (reps) {
+		if (!rig_parse_uint ("--reps", reps, 1, 100, &n, error))
+			return FALSE;
+		b.reps = n;
+	}
+	if (seed && !rig_parse_uint ("--seed", seed, 0, G_MAXINT64, &b.seed, error))
+		return FALSE;
+	if (timeout) {
+		if (!rig_parse_uint ("--timeout", timeout, 1, 3600, &n, error))
+			return FALSE;
+		b.timeout = n;
+	}
+	sections = g_strsplit (only ? only : BENCH_SECTIONS, ",", -1);
+	for (guint i = 0; sections[i]; i++) {
+		if (!g_strv_contains (known, sections[i])) {
+			rig_usage_error (error, "--only: unknown section '%s' (%s)", sections[i],
+			                 BENCH_SECTIONS);
+			return FALSE;
+		}
+	}
+
+	b.dir = g_strdup_printf ("%s/build/runs/%s-bench-%d", rig_top_dir (), stamp, (int) getpid ());
+	if (g_mkdir_with_parents (b.dir, 0755) < 0) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create %s", b.dir);
+		g_free (b.dir);
+		return FALSE;
+	}
+	b.json = json_builder_new ();
+	b.text = g_string_new (NULL);
+	load0 = loadavg ();
+	progress ("runs under %s; %u repetitions; seed %" G_GUINT64_FORMAT "; load %s", b.dir,
+	          b.reps, b.seed, load0);
+	json_builder_begin_object (b.json);
+
+	for (guint i = 0; ok && sections[i]; i++) {
+		if (g_str_equal (sections[i], "boot"))
+			ok = section_boot (&b, error);
+		else if (g_str_equal (sections[i], "scenarios"))
+			ok = section_scenarios (&b, error);
+		else if (g_str_equal (sections[i], "wc"))
+			ok = section_wc (&b, error);
+		else if (g_str_equal (sections[i], "cfg"))
+			ok = section_cfg (&b, error);
+		else if (g_str_equal (sections[i], "mutants"))
+			ok = section_mutants (&b, error);
+	}
+	load1 = loadavg ();
+	if (epoch_cost)
+		g_string_append (b.text, "\nepoch cost: skipped (needs a QEMU built from the same "
+		                 "source without qemu-hw/patches/0003; not implemented)\n");
+
+	json_builder_set_member_name (b.json, "epoch_cost");
+	if (epoch_cost)
+		json_builder_add_string_value (b.json, "skipped: needs an unpatched QEMU build");
+	else
+		json_builder_add_null_value (b.json);
+	json_builder_set_member_name (b.json, "machine");
+	json_builder_begin_object (b.json);
+	json_builder_set_member_name (b.json, "cpus");
+	json_builder_add_int_value (b.json, g_get_num_processors ());
+	json_builder_set_member_name (b.json, "loadavg_start");
+	json_builder_add_string_value (b.json, load0);
+	json_builder_set_member_name (b.json, "loadavg_end");
+	json_builder_add_string_value (b.json, load1);
+	json_builder_end_object (b.json);
+	json_builder_set_member_name (b.json, "reps");
+	json_builder_add_int_value (b.json, b.reps);
+	json_builder_set_member_name (b.json, "seed");
+	json_builder_add_int_value (b.json, (gint64) b.seed);
+	json_builder_set_member_name (b.json, "dir");
+	json_builder_add_string_value (b.json, b.dir);
+	json_double (b.json, "total_seconds", g_timer_elapsed (timer, NULL));
+	json_builder_end_object (b.json);
+
+	if (ok) {
+		if (json) {
+			g_autoptr(JsonGenerator) gen = json_generator_new ();
+			g_autoptr(JsonNode) root = json_builder_get_root (b.json);
+			g_autofree char *out = NULL;
+
+			json_generator_set_root (gen, root);
+			json_generator_set_pretty (gen, TRUE);
+			out = json_generator_to_data (gen, NULL);
+			g_print ("%s\n", out);
+		} else {
+			g_print ("vpci-rig bench: %u cpus, load %s at start, %s at end; %u repetitions, "
+			         "seed %" G_GUINT64_FORMAT "; %.0f s\nruns: %s\n%s",
+			         g_get_num_processors (), load0, load1, b.reps, b.seed,
+			         g_timer_elapsed (timer, NULL), b.dir, b.text->str);
+		}
+		*exit_status = RIG_EXIT_PASS;
+	}
+	g_object_unref (b.json);
+	g_string_free (b.text, TRUE);
+	g_free (b.dir);
+	return ok;
+}
