@@ -101,5 +101,7 @@ void scenario_passthrough(struct agent *a);
 void scenario_hotplug(struct agent *a);
 void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
+/* bench.c */
+void scenario_bench_cfg(struct agent *a);
 
 #endif

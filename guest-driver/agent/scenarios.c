@@ -34,6 +34,7 @@ const struct scenario scenarios[] = {
 	{ "hotplug",      "device_add/device_del of a test function (host-driven)",  -1, scenario_hotplug },
 	{ "barrier-stress", "SMP config traffic that a missing window barrier corrupts", -1, scenario_barrier_stress },
 	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
+	{ "bench-cfg",    "config reads through the window vs BAR 0 MMIO reads (timed)", -1, scenario_bench_cfg },
 };
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
 

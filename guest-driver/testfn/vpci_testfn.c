@@ -12,6 +12,8 @@
  *   regs         read: the device's own counters (BAR 0), to cross-check
  *   journal      read: the device's journal of config writes, oldest first
  *   reset        write anything: clear device counters and ours
+ *   bench        write N: time N config dword reads (pci_read_config_dword)
+ *                and N readl()s of BAR 0 SCRATCH; read: the last result
  *
  * The register map is include/vpci-testfn-regs.h.
  */
@@ -22,6 +24,7 @@
 #include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
@@ -52,6 +55,9 @@ struct vpci_testfn {
 	unsigned int nvec;
 	struct vpci_testfn_vector vec[VPCI_TESTFN_MSIX_VECTORS];
 	struct dentry *dir;
+	/* debugfs bench: the last run */
+	unsigned int bench_reads;
+	u64 bench_cfg_ns, bench_mmio_ns;
 };
 
 static struct dentry *vpci_testfn_root;
@@ -235,6 +241,68 @@ static const struct file_operations vpci_testfn_reset_fops = {
 	.llseek	= noop_llseek,
 };
 
+/*
+ * bench: the cost of a config read through the bus's pci_ops (for hv_vpci:
+ * lock, slot select, fence, window load) against a plain MMIO load, both
+ * timed here so neither pays a system call per access.
+ */
+static int vpci_testfn_bench_show(struct seq_file *m, void *unused)
+{
+	struct vpci_testfn *tf = m->private;
+
+	seq_printf(m, "reads %u\nconfig_ns %llu\nmmio_ns %llu\n", tf->bench_reads,
+		   tf->bench_cfg_ns, tf->bench_mmio_ns);
+	return 0;
+}
+
+static ssize_t vpci_testfn_bench_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct vpci_testfn *tf = m->private;
+	unsigned int n, i;
+	u32 v;
+	u64 t0;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > 10000000)
+		return -EINVAL;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		pci_read_config_dword(tf->pdev, VPCI_TESTFN_CFG_SIG_BASE, &v);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	tf->bench_cfg_ns = ktime_get_ns() - t0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		v = readl(tf->regs + VPCI_TESTFN_REG_SCRATCH);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	tf->bench_mmio_ns = ktime_get_ns() - t0;
+	tf->bench_reads = n;
+	return len;
+}
+
+static int vpci_testfn_bench_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vpci_testfn_bench_show, inode->i_private);
+}
+
+static const struct file_operations vpci_testfn_bench_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vpci_testfn_bench_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= vpci_testfn_bench_write,
+};
+
 static void vpci_testfn_free_vectors(struct vpci_testfn *tf)
 {
 	unsigned int v;
@@ -318,6 +386,8 @@ static void vpci_testfn_debugfs_init(struct vpci_testfn *tf)
 			    &vpci_testfn_raise_fops);
 	debugfs_create_file("reset", 0200, tf->dir, tf,
 			    &vpci_testfn_reset_fops);
+	debugfs_create_file("bench", 0644, tf->dir, tf,
+			    &vpci_testfn_bench_fops);
 }
 
 static int vpci_testfn_probe(struct pci_dev *pdev,
