@@ -13,6 +13,7 @@
 #include "gdb.h"
 #include "hazards.h"
 #include "vpci-devices.h"
+#include "replay.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ rig_boot_options_clear (RigBootOptions *opts)
 	g_clear_pointer (&opts->devices, g_strfreev);
 	g_clear_pointer (&opts->order, g_free);
 	g_clear_pointer (&opts->fences, g_free);
+	g_clear_pointer (&opts->record_dir, g_free);
+	g_clear_pointer (&opts->replay_dir, g_free);
 }
 
 /* @value must be one of @choices (NULL-terminated); returns its index. */
@@ -83,6 +86,7 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	g_autofree char *smp = NULL, *cpu = NULL, *seed = NULL, *timeout = NULL;
 	g_autofree char *kernel = NULL, *keep = NULL, *config = NULL;
 	g_autofree char *wc = NULL, *order = NULL, *fences = NULL, *mode = NULL, *irq_mode = NULL;
+	g_autofree char *record = NULL, *replay = NULL;
 	static const char *const on_off[] = { "on", "off", NULL };
 	static const char *const orders[] = { "program", "reverse", "random", NULL };
 	static const char *const modes[] = { "mttcg", "icount", NULL };
@@ -136,6 +140,12 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		{ "device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &devices,
 		  "Put a QEMU PCI device behind the vPCI bus, written as for -device without "
 		  "bus= (repeatable; adds the hv-vpci bus if the scenario has none)", "SPEC" },
+		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+		  "Record the run with QEMU record/replay into DIR (implies --mode icount and "
+		  "--smp 1; keeps the options, kernel, initramfs and a start snapshot)", "DIR" },
+		{ "replay", 0, 0, G_OPTION_ARG_FILENAME, &replay,
+		  "Replay DIR's recording: same verdict, same hazards; with --gdb, "
+		  "reverse-stepi and reverse-continue work", "DIR" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) context =
@@ -244,7 +254,18 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		g_strfreev (opts->devices);
 		opts->devices = g_steal_pointer (&devices);
 	}
-	return TRUE;
+	if (record) {
+		g_free (opts->record_dir);
+		opts->record_dir = g_canonicalize_filename (record, NULL);
+	}
+	if (replay) {
+		g_free (opts->replay_dir);
+		opts->replay_dir = g_canonicalize_filename (replay, NULL);
+	}
+	return rig_replay_check_options (opts, smp != NULL, mode && !opts->icount,
+	                                 argc == 2 || smp || cpu || seed || kernel || wc || order ||
+	                                 fences || mode || irq_mode || devices,
+	                                 timeout != NULL, error);
 }
 
 static char *
@@ -354,6 +375,8 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 	run_dir = make_run_dir (opts, error);
 	if (!run_dir)
 		return FALSE;
+	if (!opts->dry_run && !rig_replay_prepare (opts, config, kernel, error))
+		return FALSE;
 	if (run_dir_out)
 		*run_dir_out = g_strdup (run_dir);
 
@@ -367,10 +390,21 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", local->message);
 		return FALSE;
 	}
+	rig_replay_save_cmdline (opts, cmdline_file);
 	if (opts->dry_run)
 		return TRUE;
 	if (!rig_vpci_prepare_run_dir (opts, run_dir, error))
 		return FALSE;
+	{
+		g_autofree char *script = rig_replay_gdb_script (opts, run_dir, &local);
+
+		if (script)
+			say ("gdb: the replay waits for gdb at its first instruction; connect with:\n"
+			     "  gdb -x %s\n", script);
+		else if (local)
+			g_printerr ("warning: no gdb script: %s\n", local->message);
+		g_clear_error (&local);
+	}
 
 	if (!check_file ("QEMU binary", config->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) ||
 	    !check_file ("kernel", kernel->kernel, G_FILE_TEST_IS_REGULAR, error) ||
@@ -385,6 +419,7 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 	params.console = opts->console;
 	params.query_pci = rig_vpci_wanted (opts);
 	params.hotplug = rig_vpci_hotplug_spec (opts);
+	params.replay = opts->replay_dir != NULL;
 	gdb_watch = rig_gdb_watch (opts, kernel, run_dir);
 	rig_session_run (&params, t, &info, cancellable);
 	if (gdb_watch && g_main_context_find_source_by_id (NULL, gdb_watch))
@@ -400,6 +435,7 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 			t->hazards = NULL;
 		t->expect_hazards = sc && sc->expect_hazards;
 	}
+	rig_replay_fix_transcript (opts, t);
 	if (!rig_transcript_save (t, run_dir, &local)) {
 		g_printerr ("warning: saving the transcript: %s\n", local->message);
 		g_clear_error (&local);
@@ -407,8 +443,9 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 
 	rig_classify (t, result);
 	{
-		g_autofree char *kodir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
-		                                          rig_top_dir (), kernel->name);
+		g_autofree char *kodir = opts->replay_dir ? rig_replay_modules_dir (opts) :
+			g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
+			                 rig_top_dir (), kernel->name);
 
 		rig_hazards_symbolize (result->hazards, t->tap, kodir);
 	}
@@ -438,6 +475,7 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 		rig_report_print_text (&report);
 	}
 	rig_session_info_clear (&info);
+	rig_replay_finish (opts, run_dir, result, say);
 
 	if (result->verdict == RIG_VERDICT_ERROR) {
 		if (!opts->quiet)

@@ -34,6 +34,8 @@ typedef struct {
 	char          *fences;       /* --fences all|none|SITE,... (hv_vpci fences=) */
 	gboolean       icount;       /* --mode icount: one thread, -icount (else mttcg) */
 	gboolean       eager_irq;    /* --irq-mode eager (hv_vpci eager_affinity=1) */
+	char          *record_dir;   /* --record DIR: QEMU record/replay log + snapshot */
+	char          *replay_dir;   /* --replay DIR: play DIR's recording back */
 	gboolean       json;
 	gboolean       dry_run;
 	gboolean       quiet;        /* print nothing (bench): the caller reports */

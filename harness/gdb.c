@@ -37,6 +37,13 @@ rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *
 
 	if (!opts->gdb_port)
 		return;
+	if (opts->replay_dir) {
+		/* the replay waits at its first instruction; no ttyS2: the guest
+		 * must see the recorded machine (replay.c writes the script) */
+		gdb = g_strdup_printf ("tcp::%u", opts->gdb_port);
+		g_strv_builder_add_many (b, "-gdb", gdb, "-S", NULL);
+		return;
+	}
 	/* QEMU option values escape ',' as ",," */
 	parts = g_strsplit (run_dir, ",", -1);
 	dir = g_strjoinv (",,", parts);
@@ -262,7 +269,7 @@ rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const char *
 {
 	Watch *w;
 
-	if (!opts->gdb_port)
+	if (!opts->gdb_port || opts->replay_dir)
 		return 0;
 	w = g_new0 (Watch, 1);
 	w->run_dir = g_strdup (run_dir);

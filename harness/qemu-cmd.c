@@ -5,6 +5,7 @@
 #include "qemu-cmd.h"
 #include "gdb.h"
 #include "vpci-devices.h"
+#include "replay.h"
 
 #include <string.h>
 
@@ -46,7 +47,8 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s",
 	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
 	                        opts->wc ? "" : " vpci.wc=off",
-	                        opts->gdb_port ? " vpci.gdb=1" : "",
+	                        /* a replay's guest must see the recorded command line */
+	                        opts->gdb_port && !opts->replay_dir ? " vpci.gdb=1" : "",
 	                        g_str_equal (opts->fences, "all") ? "" : " hv_vpci.fences=",
 	                        g_str_equal (opts->fences, "all") ? "" : opts->fences,
 	                        opts->eager_irq ? " hv_vpci.eager_affinity=1" : "");
@@ -59,6 +61,7 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	g_autofree char *dir = qemu_opt_escape (run_dir);
 	g_autofree char *append = rig_kernel_cmdline (opts);
+	g_autofree char *icount = rig_replay_icount_arg (opts);
 
 	add (b, config->qemu_binary);
 	add (b, "-M"); add (b, "q35");
@@ -68,10 +71,11 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	if (opts->icount) {
 		/* one thread, vCPUs in round robin, time from instruction counts */
 		add (b, "-accel"); add (b, "tcg,thread=single");
-		add (b, "-icount"); add (b, "shift=0,sleep=off");
+		add (b, "-icount"); add (b, icount);   /* + rr=record|replay (replay.c) */
 		/* nothing from the host may steer the guest: its clock, its RNG */
 		add (b, "-rtc"); add (b, "base=2000-01-01T00:00:00,clock=vm");
 		add (b, "-seed"); addf (b, "%" G_GUINT64_FORMAT, opts->seed);
+		rig_replay_add_qemu_args (b, opts);
 	} else {
 		add (b, "-accel"); add (b, "tcg,thread=multi");
 	}

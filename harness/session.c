@@ -318,7 +318,7 @@ hotplug_check_end (Session *s)
 /* ---------------------------------------------------------------- QMP */
 
 static gboolean
-is_guest_stop (JsonObject *ev)
+is_guest_stop (JsonObject *ev, gboolean replay)
 {
 	const char *name = json_object_get_string_member_with_default (ev, "event", "");
 	JsonObject *data = json_object_has_member (ev, "data") ?
@@ -327,8 +327,12 @@ is_guest_stop (JsonObject *ev)
 	if (g_str_equal (name, "GUEST_PANICKED"))
 		return TRUE;
 	if (g_str_equal (name, "SHUTDOWN"))
-		return data && g_str_has_prefix (json_object_get_string_member_with_default (data, "reason", ""),
-		                                 "guest-");
+		return data && (g_str_has_prefix (json_object_get_string_member_with_default (data, "reason", ""),
+		                                  "guest-") ||
+		                /* the recording's shutdown events play back together and
+		                 * the last one (host-signal) wins: the log's end (replay.c) */
+		                (replay && g_str_equal (json_object_get_string_member_with_default (data, "reason", ""),
+		                                        "host-signal")));
 	if (g_str_equal (name, "RESET"))
 		return data && json_object_get_boolean_member_with_default (data, "guest", FALSE);
 	return FALSE;
@@ -385,7 +389,7 @@ qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, const char *line, gpointer
 		json_object_set_string_member (args, "id", "tap");
 		rig_qmp_execute (s->qmp, "chardev-send-break", args, NULL, NULL);
 	}
-	if (s->state != STATE_RUNNING || !is_guest_stop (ev))
+	if (s->state != STATE_RUNNING || !is_guest_stop (ev, s->params->replay))
 		return;
 
 	s->state = STATE_EVIDENCE;
