@@ -37,30 +37,45 @@ cannot_test() {
 
 t0=$SECONDS
 "$top/build-aux/setup.sh" || cannot_test "set-up failed (see build/setup.log)"
-echo "build: meson compile ..." >&2
-meson compile -C "$top/build/meson" >"$top/build/build.log" 2>&1 ||
-	cannot_test "build failed (see build/build.log)"
-echo "build: done ($((SECONDS - t0)) s since start)" >&2
+if [ $bisect = 1 ]; then
+	# A bisect step builds only what the bisect suite's tests need (meson
+	# test does that when it is given test names): not the 6.12 modules
+	# and initramfs, not the qtests.  A build.ninja out of date (a step
+	# that changed a meson.build or suite.cfg) is regenerated first.
+	echo "build: regenerate if needed; the bisect tests' dependencies are built by meson test" >&2
+	ninja -C "$top/build/meson" build.ninja >"$top/build/build.log" 2>&1 ||
+		cannot_test "meson could not regenerate the build (see build/build.log)"
+else
+	echo "build: meson compile ..." >&2
+	meson compile -C "$top/build/meson" >"$top/build/build.log" 2>&1 ||
+		cannot_test "build failed (see build/build.log)"
+	echo "build: done ($((SECONDS - t0)) s since start)" >&2
+fi
 
-args=(--no-rebuild --print-errorlogs -C "$top/build/meson")
+args=(--print-errorlogs -C "$top/build/meson")
 if [ $bisect = 1 ]; then
 	args+=(--suite bisect)
 elif [ $quick = 1 ]; then
-	args+=(--suite quick)
+	args+=(--suite quick --no-rebuild)
+else
+	args+=(--no-rebuild)
 fi
 # meson's -k-like filter: test names are given as positional arguments.
 names=()
-if [ -n "$pattern" ]; then
-	mapfile -t names < <(meson test -C "$top/build/meson" --list 2>/dev/null |
-		sed 's/^[^ ]* \/ //' | grep -E -- "$pattern")
-	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '$pattern'" >&2; echo "0 passed, 0 failed"; exit 1; }
+if [ -n "$pattern" ] || [ $bisect = 1 ]; then
+	mapfile -t names < <(meson test -C "$top/build/meson" --list "${args[@]:3}" 2>/dev/null |
+		sed 's/^[^ ]* \/ //' | grep -E -- "${pattern:-.}")
+	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '${pattern:-suite bisect}'" >&2; echo "0 passed, 0 failed"; exit 1; }
 fi
 
+# Count from meson's JSON test log (one object per test), this run's only.
+testlog="$top/build/meson/meson-logs/testlog.json"
+rm -f "$testlog"
 meson test "${args[@]}" "${names[@]}"
 status=$?
-
-# Count from meson's JSON test log (one object per test).
-testlog="$top/build/meson/meson-logs/testlog.json"
+# meson test's 125: the tests' dependencies did not build.
+[ $bisect = 1 ] && [ $status = 125 ] && [ ! -e "$testlog" ] &&
+	cannot_test "build failed (see meson's output above)"
 passed=$(grep -c '"result": "OK"' "$testlog" 2>/dev/null || true)
 failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$testlog" 2>/dev/null || true)
 [ -n "$junit" ] && cp "$top/build/meson/meson-logs/testlog.junit.xml" "$junit"

@@ -46,11 +46,12 @@ base_pkgs=(libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev ninja-build
 	gdb)
 bpo_pkgs=(meson python3-pycotap)
 
-missing_pkgs() {
-	local p
+missing_pkgs() { # one dpkg-query for all of them
+	local p installed
+	installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+		sed -n 's/^\([^ :]*\)\(:[^ ]*\)\{0,1\} install ok installed$/\1/p')
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || printf '%s\n' "$p"
+		grep -qxF -- "$p" <<<"$installed" || printf '%s\n' "$p"
 	done
 }
 
@@ -97,11 +98,20 @@ stage_apt() {
 # ---------------------------------------------------------------- kernels
 # Flavours: "6.1" is bookworm's default kernel, "6.12" bookworm-backports'.
 # The ABI is resolved from the metapackage each time, never hard-coded.
+# apt-cache rebuilds its cache from the lists on every call here (the
+# image disables pkgcache.bin): 1-3 s each, so the answer is kept in
+# $cache/kernel-abi-<flavour> until a list is newer (apt-get update).
 kernel_abi() { # flavour -> e.g. 6.1.0-56-amd64
-	local target=()
+	local target=() f="$cache/kernel-abi-$1" abi
+	if [ -s "$f" ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -newer "$f" -print -quit 2>/dev/null)" ]; then
+		cat "$f"
+		return
+	fi
 	[ "$1" = 6.12 ] && target=(-t bookworm-backports)
-	apt-cache "${target[@]}" depends linux-image-amd64 2>/dev/null |
-		sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n1
+	abi=$(apt-cache "${target[@]}" depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n1)
+	[ -n "$abi" ] && echo "$abi" >"$f"
+	echo "$abi"
 }
 
 # Pull the uncompressed vmlinux (an ELF with a PVH note) out of a bzImage:
