@@ -1,0 +1,69 @@
+#!/bin/sh
+# Reverse debugging in a replay (issue 5): record a run, replay it with
+# `--replay DIR --gdb=PORT` (QEMU waits at the first instruction) and drive
+# gdb in batch mode through RUN/gdb-script: a breakpoint in hv_vpci's
+# config-write path is hit, two stepi forward, reverse-stepi must land on the
+# previous instruction, reverse-continue must go back to the breakpoint; then
+# the replay runs on to its verdict.
+#   reverse-debug-test.sh HARNESS [SCENARIO]   (exit 0 ok, 1 failed, 77 skipped)
+set -u
+harness=$1 scenario=${2:-cfg-stress}
+command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/vpci-rdebug-test.XXXXXX")
+hpid=
+trap '[ -n "$hpid" ] && kill $hpid 2>/dev/null; rm -rf "$work"' EXIT
+port=$((20000 + $$ % 20000))
+
+"$harness" run "$scenario" --record "$work/rec" --keep "$work/run" >"$work/out1" 2>&1
+echo "record: exit $?, $(grep '^verdict:' "$work/out1")"
+"$harness" run --replay "$work/rec" --gdb="$port" --keep "$work/replay" >"$work/out" 2>&1 &
+hpid=$!
+script=
+for _ in $(seq 1 120); do
+	script=$(sed -n 's/^  gdb -x \(.*\)$/\1/p' "$work/out")
+	[ -n "$script" ] && break
+	kill -0 $hpid 2>/dev/null || break
+	sleep 0.5
+done
+if [ -z "$script" ]; then
+	echo "FAIL: no 'gdb -x' line from the harness"; cat "$work/out"; exit 1
+fi
+echo "harness: gdb -x $script"
+
+timeout 300 gdb -batch -nx -x "$script" \
+	-ex 'break hv_vpci_cfg_write' \
+	-ex 'continue' \
+	-ex 'printf "at-break %#lx\n", $pc' \
+	-ex 'stepi' \
+	-ex 'printf "pc-1 %#lx\n", $pc' \
+	-ex 'stepi' \
+	-ex 'printf "pc-2 %#lx\n", $pc' \
+	-ex 'reverse-stepi' \
+	-ex 'printf "after-reverse-stepi %#lx\n", $pc' \
+	-ex 'reverse-continue' \
+	-ex 'printf "after-reverse-continue %#lx\n", $pc' \
+	-ex 'info line *$pc' \
+	-ex 'delete' \
+	-ex 'continue' >"$work/gdb.out" 2>&1
+sed 's/^/gdb: /' "$work/gdb.out" | grep -v '^gdb: add symbol\|^gdb: 	\.' | tail -30
+
+wait $hpid
+status=$?
+hpid=
+tail -3 "$work/out"
+val() { sed -n "s/^$1 //p" "$work/gdb.out" | head -n 1; }
+brk=$(val at-break) pc1=$(val pc-1) pc2=$(val pc-2)
+rsi=$(val after-reverse-stepi) rc=$(val after-reverse-continue)
+fail=0
+[ -n "$brk" ] || { echo "FAIL: breakpoint in hv_vpci_cfg_write not hit"; fail=1; }
+[ -n "$pc2" ] && [ "$pc1" != "$pc2" ] || { echo "FAIL: stepi did not move"; fail=1; }
+[ -n "$rsi" ] && [ "$rsi" = "$pc1" ] ||
+	{ echo "FAIL: reverse-stepi went to '$rsi', not back to $pc1"; fail=1; }
+[ -n "$rc" ] && [ "$rc" = "$brk" ] ||
+	{ echo "FAIL: reverse-continue went to '$rc', not back to the breakpoint $brk"; fail=1; }
+grep -q 'Line [0-9]* of ".*hv_vpci\.c"' "$work/gdb.out" ||
+	{ echo "FAIL: 'info line' did not name a line of hv_vpci.c"; fail=1; }
+grep -q '^verdict: ' "$work/out" ||
+	{ echo "FAIL: no verdict after continue (harness exit $status)"; fail=1; }
+[ $fail = 0 ] && echo "ok: breakpoint $brk, stepi $pc1 -> $pc2, reverse-stepi -> $rsi, reverse-continue -> $rc, verdict"
+exit $fail
