@@ -375,10 +375,10 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 	run_dir = make_run_dir (opts, error);
 	if (!run_dir)
 		return FALSE;
-	if (!opts->dry_run && !rig_replay_prepare (opts, config, kernel, error))
-		return FALSE;
 	if (run_dir_out)
 		*run_dir_out = g_strdup (run_dir);
+	if (!opts->dry_run && !rig_replay_prepare (opts, config, kernel, error))
+		return FALSE;
 
 	argv = rig_qemu_argv (config, kernel, opts, run_dir);
 	cmdline = rig_argv_to_string ((const char *const *) argv);
