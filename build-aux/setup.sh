@@ -261,9 +261,10 @@ stage_qemu() {
 		dpkg-source -x "$dsc" "$dir/src" >>"$log" 2>&1 || return 1
 		for p in "$top"/qemu-hw/patches/*.patch; do
 			echo "applying ${p##*/}" >>"$log"
-			# A series that does not apply (a bisect step's 125) leaves
-			# nothing behind in the shared cache.
-			patch -d "$dir/src" -p1 --forward --batch <"$p" >>"$log" 2>&1 || {
+			# Exactly or not at all (--fuzz=0: a hunk whose context moved
+			# is not guessed into place); a series that does not apply
+			# (a bisect step's 125) leaves nothing in the shared cache.
+			patch -d "$dir/src" -p1 --forward --batch --fuzz=0 <"$p" >>"$log" 2>&1 || {
 				echo "patch ${p##*/} does not apply" >>"$log"; rm -rf "$dir"; return 1; }
 		done
 		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"

@@ -114,11 +114,12 @@ commit "docs: another ordering note"
 tip=$(g rev-parse HEAD)
 n=$(g rev-list --count "$base..$tip")
 
-# Side branch: a corrupted hunk in the first patch of the QEMU series (one
-# context line changed, so `patch` rejects the hunk).
+# Side branch: a corrupted hunk in the first patch of the QEMU series: the
+# context line right before the hunk's first added line is changed, which
+# no fuzz factor forgives (patch's fuzz only drops outer context lines).
 g checkout -q -b unpatchable "$base"
 p=$(cd "$repo" && ls qemu-hw/patches/*.patch | head -n1)
-line=$(grep -n '^ [^ ]' "$repo/$p" | head -n1 | cut -d: -f1)
+line=$(awk '/^@@/ { h = 1; next } h && /^[+-]/ { print prev; exit } h && /^ ./ { prev = NR }' "$repo/$p")
 [ -n "$line" ] || fail "$p: no context line to corrupt"
 sed -i "${line}s/^ \(.*\)\$/ \1 \/* bisect-test *\//" "$repo/$p"
 commit "qemu-hw: corrupt a hunk of ${p##*/}"
