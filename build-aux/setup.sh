@@ -243,6 +243,9 @@ sync_qemu_tree() {
 	sync_tree "$top/qemu-hw/tests" "$1/tests/qtest/vpci-rig"
 }
 
+# Our qtests, built in QEMU's tree (they link libqtest).
+qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test"
+
 stage_qemu() {
 	local ver key dir p dsc
 	ver=$(qemu_version)
@@ -274,8 +277,19 @@ stage_qemu() {
 		touch "$dir/.configured"
 	fi
 	sync_qemu_tree "$dir/src"
-	ninja -C "$dir/build" qemu-system-x86_64 >>"$log" 2>&1 || return 1
+	ninja -C "$dir/build" qemu-system-x86_64 $qemu_qtests >>"$log" 2>&1 || return 1
 	ln -sfn "$dir" "$build/qemu"
+	# The clone runs its own copies: the shared tree is rebuilt whenever
+	# another clone (a bisect step, CI) syncs different device sources,
+	# and that must not swap the binary under this clone's running tests.
+	mkdir -p "$build/qemu-bin"
+	for p in qemu-system-x86_64 $qemu_qtests; do
+		if ! cmp -s "$dir/build/$p" "$build/qemu-bin/${p##*/}"; then
+			# a new inode: a QEMU already running keeps its old file
+			cp "$dir/build/$p" "$build/qemu-bin/${p##*/}.tmp" || return 1
+			mv -f "$build/qemu-bin/${p##*/}.tmp" "$build/qemu-bin/${p##*/}" || return 1
+		fi
+	done
 }
 
 # ---------------------------------------------------------------- config
@@ -284,7 +298,7 @@ write_rig_ini() {
 	{
 		echo "# Written by build-aux/setup.sh; read by the harness."
 		echo "[qemu]"
-		echo "binary=$build/qemu/build/qemu-system-x86_64"
+		echo "binary=$build/qemu-bin/qemu-system-x86_64"
 		echo "firmware-dirs=/usr/share/seabios;/usr/share/qemu"
 		echo "qboot=/usr/share/qemu/qboot.rom"
 		for f in 6.1 6.12; do
@@ -303,7 +317,7 @@ write_rig_ini() {
 }
 
 stage_meson() {
-	local opts=(-Dqemu_build="$build/qemu/build"
+	local opts=(-Dqemu_build="$build/qemu-bin"
 		-Dkernel_6_1="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
 		-Dkernel_6_1_modules="$build/kernel/6.1/modules")
 	if [ -f "$build/kernel/6.12/release" ]; then

@@ -54,7 +54,7 @@
 #define VPCI_TESTFN_REG_RESET_COUNTERS	0x14	/* WO: clear counters and journal */
 #define VPCI_TESTFN_REG_SCRATCH		0x18	/* RW: MMIO scratch */
 #define VPCI_TESTFN_REG_IRQ_COUNT(v)	(0x40 + 4 * (v))	/* RO: interrupts sent on vector v (< 32) */
-#define VPCI_TESTFN_REG_IRQ_DROPPED	0xc0	/* RO: raises refused (vector masked/disabled/out of range) */
+#define VPCI_TESTFN_REG_IRQ_DROPPED	0xc0	/* RO: raises refused (disabled or out of range; a masked vector is left pending) */
 
 /*
  * Journal of config writes, newest last: a ring of 64 entries of 8 bytes
