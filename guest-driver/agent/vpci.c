@@ -943,8 +943,29 @@ void scenario_hotplug(struct agent *a)
 	debugfs_dir(&added, dbg, sizeof(dbg));
 	{
 		unsigned long total = 0, per[MAX_CPUS];
-		bool irq_ok = path_is(dbg, S_IFDIR) && !debugfs_write(&added, "raise", "0");
+		char raise[PATH_MAX], counts[PATH_MAX];
+		bool ready, irq_ok;
 		double t1 = uptime_s();
+		int polls = 0;
+
+		/*
+		 * The "driver" link appears before the driver's probe runs
+		 * (driver_sysfs_add() precedes ->probe() in really_probe()), so
+		 * "bound" does not mean probed: wait, bounded, for the files
+		 * vpci_testfn creates at the end of probe, after its vectors
+		 * are requested.
+		 */
+		snprintf(raise, sizeof(raise), "%s/raise", dbg);
+		snprintf(counts, sizeof(counts), "%s/irq_counts", dbg);
+		while (!(ready = path_is(raise, S_IFREG) && path_is(counts, S_IFREG)) &&
+		       uptime_s() - t1 < HOTPLUG_WAIT) {
+			polls++;
+			usleep(1000);
+		}
+		tap_diag("%s: driver's debugfs %s after %.3f s (%d polls missed it)",
+			 added.name, ready ? "ready" : "still missing", uptime_s() - t1, polls);
+		irq_ok = ready && !debugfs_write(&added, "raise", "0");
+		t1 = uptime_s();
 
 		while (irq_ok && !irq_counts(&added, 0, &total, per, 1) && !total &&
 		       uptime_s() - t1 < 2.0)
