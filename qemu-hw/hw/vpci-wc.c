@@ -134,12 +134,11 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
 {
     VpciWcBuffer *buf = &wc->buffers[vcpu];
     unsigned n = buf->nlines;
-    g_autofree unsigned *order = NULL;
+    unsigned *order = wc->line_order;
 
     if (!n) {
         return;
     }
-    order = g_new(unsigned, n);
     for (unsigned i = 0; i < n; i++) {
         /* Lines are kept in the order they were first written. */
         order[i] = wc->order == VPCI_WC_ORDER_REVERSE ? n - 1 - i : i;
@@ -199,7 +198,7 @@ static uint64_t buffer_oldest_seq(const VpciWcBuffer *buf)
 static void wc_sync(VpciWc *wc)
 {
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-    g_autofree unsigned *due = g_new(unsigned, wc->nvcpus);
+    unsigned *due = wc->due;
     unsigned n = 0;
 
     for (unsigned v = 0; v < wc->nvcpus; v++) {
@@ -430,6 +429,8 @@ void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
     assert(is_power_of_2(wc->line_size) && wc->lines_per_vcpu > 0);
     wc->nvcpus = nvcpus;
     wc->buffers = g_new0(VpciWcBuffer, nvcpus);
+    wc->due = g_new(unsigned, nvcpus);
+    wc->line_order = g_new(unsigned, wc->lines_per_vcpu);
     for (unsigned v = 0; v < nvcpus; v++) {
         wc->buffers[v].lines = g_new0(VpciWcLine, wc->lines_per_vcpu);
     }
@@ -443,6 +444,8 @@ void vpci_wc_finalize(VpciWc *wc)
         g_free(wc->buffers[v].lines);
     }
     g_clear_pointer(&wc->buffers, g_free);
+    g_clear_pointer(&wc->due, g_free);
+    g_clear_pointer(&wc->line_order, g_free);
     if (wc->timer) {
         timer_free(wc->timer);
         wc->timer = NULL;

@@ -106,6 +106,8 @@ typedef struct VpciWc {
     /* State. */
     unsigned nvcpus;
     VpciWcBuffer *buffers;      /* [nvcpus], by cpu_index */
+    unsigned *due;              /* [nvcpus] scratch: no allocation per access */
+    unsigned *line_order;       /* [lines_per_vcpu] scratch */
     QEMUTimer *timer;
     uint64_t next_seq;
     uint64_t rng;               /* xorshift64* state, from seed */
