@@ -251,6 +251,7 @@ static void wc_timer_cb(void *opaque)
 }
 
 /* Report the oldest undrained store of any other vCPU, if there is one. */
+/* @pc: the access's guest PC, or 0 to look it up only if there is a hazard. */
 static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
                            hwaddr offset, unsigned size, uint64_t pc)
 {
@@ -262,7 +263,7 @@ static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
         }
         st = buffer_pick(&wc->buffers[v], false, 0, false);
         wc_report(wc, VPCI_WC_HAZARD_CROSS_VCPU, is_store, cs->cpu_index,
-                  offset, size, pc, v, st);
+                  offset, size, pc ? pc : wc_guest_pc(cs), v, st);
         return;
     }
 }
@@ -379,14 +380,16 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
     hwaddr base = offset & ~(hwaddr)(wc->line_size - 1);
     VpciWcBuffer *buf;
     const VpciWcStore *other;
-    uint64_t pc;
 
     if (!wc->enabled || !cs) {
         return wc->read(wc->opaque, offset, size);
     }
     wc_sync(wc);
-    pc = wc_guest_pc(cs);
-    wc_check_cross(wc, cs, false, offset, size, pc);
+    /*
+     * Unwinding the guest PC costs a TB lookup: a load needs it only for
+     * a hazard (a store keeps it with the buffered value, for later ones).
+     */
+    wc_check_cross(wc, cs, false, offset, size, 0);
 
     buf = &wc->buffers[cs->cpu_index];
     if (buffer_find_line(buf, base)) {
@@ -396,7 +399,8 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
         other = buffer_pick(buf, true, 0, false);
         if (other) {
             wc_report(wc, VPCI_WC_HAZARD_LOAD_PASSES_STORE, false,
-                      cs->cpu_index, offset, size, pc, cs->cpu_index, other);
+                      cs->cpu_index, offset, size, wc_guest_pc(cs),
+                      cs->cpu_index, other);
         }
     }
     wc_rearm(wc);
