@@ -60,13 +60,6 @@ elif [ $quick = 1 ]; then
 else
 	args+=(--no-rebuild)
 fi
-# Record/replay (suite 'replay') is left out of the default run: a replay
-# of a run recorded while the host is loaded stalls before the guest's
-# power-off (known issue, see docs/debugging.md).  Run it by hand with
-# `meson test -C build/meson --suite replay`, or name it with -k.
-if [ -z "$pattern" ] && [ $bisect = 0 ]; then
-	args+=(--no-suite replay)
-fi
 # meson's -k-like filter: test names are given as positional arguments.
 names=()
 if [ -n "$pattern" ] || [ $bisect = 1 ]; then

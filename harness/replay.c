@@ -89,9 +89,10 @@ rig_replay_write_qcow2 (const char *path, guint64 size, GError **error)
 
 /* ---------------------------------------------------------------- options */
 
-/* The options that make the guest what it was, as run arguments. */
+/* The options that make the guest what it was, as run arguments.  @kernel:
+ * the resolved --kernel (a build tree as its canonical path). */
 static GStrv
-scenario_args (const RigBootOptions *opts)
+scenario_args (const RigBootOptions *opts, const char *kernel)
 {
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	g_autofree char *smp = g_strdup_printf ("%u", opts->smp);
@@ -100,7 +101,7 @@ scenario_args (const RigBootOptions *opts)
 	g_autofree char *timeout = g_strdup_printf ("%u", opts->timeout);
 
 	g_strv_builder_add_many (b, "run", opts->scenario, "--smp", smp, "--cpu", cpu,
-	                         "--seed", seed, "--timeout", timeout, "--kernel", opts->kernel,
+	                         "--seed", seed, "--timeout", timeout, "--kernel", kernel,
 	                         "--wc", opts->wc ? "on" : "off", "--order", opts->order,
 	                         "--fences", opts->fences,
 	                         "--irq-mode", opts->eager_irq ? "eager" : "lazy",
@@ -217,13 +218,6 @@ copy_file (const char *from, const char *to, GError **error)
 	return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
 }
 
-static char *
-build_modules_dir (const RigKernel *kernel)
-{
-	return g_strdup_printf ("%s/build/meson/guest-driver/modules-%s", rig_top_dir (),
-	                        kernel->name);
-}
-
 static gboolean
 record_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel,
                 GError **error)
@@ -233,13 +227,13 @@ record_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel
 	g_autofree char *icopy = g_build_filename (dir, INITRD_COPY, NULL);
 	g_autofree char *img = g_build_filename (dir, SNAPSHOT_IMG, NULL);
 	g_autofree char *mods = g_build_filename (dir, "modules", NULL);
-	g_autofree char *kodir = build_modules_dir (kernel);
+	const char *kodir = kernel->modules_dir;
 	g_autofree char *ini = g_build_filename (dir, RECORD_INI, NULL);
 	g_autofree char *log = g_build_filename (dir, REPLAY_LOG, NULL);
 	g_autofree char *qemu = g_canonicalize_filename (config->qemu_binary, NULL);
 	g_autofree char *real = realpath (qemu, NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
-	g_auto(GStrv) args = scenario_args (opts);
+	g_auto(GStrv) args = scenario_args (opts, kernel->name);
 	g_autoptr(GDir) d = NULL;
 	const char *name;
 
@@ -469,7 +463,7 @@ rig_replay_fix_transcript (const RigBootOptions *opts, RigTranscript *t)
 
 		if (!reason)
 			continue;
-		if (!g_str_equal (reason, "host-signal"))
+		if (!g_str_has_prefix (reason, "host-"))
 			return;   /* the guest's own request won: nothing to fix */
 		/* the recording's guest stop, marked as taken from the log */
 		fixed = json_object_new ();

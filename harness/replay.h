@@ -46,8 +46,9 @@ char *rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GE
 char *rig_replay_modules_dir (const RigBootOptions *opts);
 
 /* --replay, before classifying: QEMU plays the recording's shutdown
- * events back together, and the last (host-signal, from the recording's
- * own end) wins over the guest's request at the same instruction.  That
+ * events back together, and the last (host-qmp-quit or host-signal, from
+ * the recording's own end) wins over the guest's request at the same
+ * instruction.  That
  * SHUTDOWN becomes the recording's guest-caused one, marked
  * "replayed-from-log": true (in the transcript and RUN/qmp-events.jsonl). */
 void rig_replay_fix_transcript (const RigBootOptions *opts, RigTranscript *t);

@@ -330,9 +330,10 @@ is_guest_stop (JsonObject *ev, gboolean replay)
 		return data && (g_str_has_prefix (json_object_get_string_member_with_default (data, "reason", ""),
 		                                  "guest-") ||
 		                /* the recording's shutdown events play back together and
-		                 * the last one (host-signal) wins: the log's end (replay.c) */
-		                (replay && g_str_equal (json_object_get_string_member_with_default (data, "reason", ""),
-		                                        "host-signal")));
+		                 * the last one (host-qmp-quit or host-signal, whichever
+		                 * the recording ended with) wins: the log's end (replay.c) */
+		                (replay && g_str_has_prefix (json_object_get_string_member_with_default (data, "reason", ""),
+		                                             "host-")));
 	if (g_str_equal (name, "RESET"))
 		return data && json_object_get_boolean_member_with_default (data, "guest", FALSE);
 	return FALSE;

@@ -27,7 +27,7 @@ typedef struct {
 	RigConsoleMode  console;
 	gboolean        query_pci;    /* save QMP query-pci in the transcript */
 	const char     *hotplug;      /* -device spec driven by the TAP cues, or NULL */
-	gboolean        replay;       /* --replay: SHUTDOWN host-signal is the log's end */
+	gboolean        replay;       /* --replay: SHUTDOWN host-* is the log's end */
 } RigSessionParams;
 
 typedef struct {
