@@ -106,9 +106,10 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		  "Seconds before the run counts as a hang (default "
 		  G_STRINGIFY (RIG_DEFAULT_TIMEOUT) "; 0 = none)", "S" },
 		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel,
-		  "Guest kernel: a [kernel NAME] of rig.ini or an image path (QEMU -kernel; default "
-		  RIG_DEFAULT_KERNEL ")",
-		  "6.1|PATH" },
+		  "Guest kernel: a [kernel NAME] of rig.ini (6.1, 6.12; default " RIG_DEFAULT_KERNEL
+		  ") or a kernel build tree (where you ran make): our modules and an initramfs are "
+		  "built for it first",
+		  "6.1|6.12|TREE" },
 		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep,
 		  "Run directory (default build/runs/<time>-<scenario>-<pid>)", "DIR" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
@@ -369,9 +370,21 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 	config = rig_config_load (config_path, error);
 	if (!config)
 		return FALSE;
-	kernel = rig_config_get_kernel (config, opts->kernel, error);
-	if (!kernel)
-		return FALSE;
+	if (opts->replay_dir) {
+		/* the recording has its own copies of kernel, initramfs and
+		 * modules (replay.c); a build tree it came from may be gone */
+		kernel = rig_config_get_kernel (config, opts->kernel, NULL);
+		if (!kernel) {
+			kernel = g_new0 (RigKernel, 1);
+			kernel->name = g_strdup (opts->kernel);
+		}
+	} else {
+		kernel = rig_config_get_kernel (config, opts->kernel, error);
+		if (!kernel)
+			return FALSE;
+		if (kernel->tree && !rig_kernel_prepare_tree (kernel, cancellable, error))
+			return FALSE;
+	}
 	run_dir = make_run_dir (opts, error);
 	if (!run_dir)
 		return FALSE;
@@ -444,8 +457,7 @@ rig_boot_timed (const RigBootOptions *opts, RigVerdictResult *result, double *se
 	rig_classify (t, result);
 	{
 		g_autofree char *kodir = opts->replay_dir ? rig_replay_modules_dir (opts) :
-			g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
-			                 rig_top_dir (), kernel->name);
+			g_strdup (kernel->modules_dir);
 
 		rig_hazards_symbolize (result->hazards, t->tap, kodir);
 	}

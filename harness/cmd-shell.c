@@ -23,7 +23,7 @@ rig_cmd_shell (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	gboolean ok = FALSE;
 	GOptionEntry entries[] = {
 		{ "smp", 0, 0, G_OPTION_ARG_STRING, &smp, "Number of vCPUs (QEMU -smp N; default " G_STRINGIFY (RIG_DEFAULT_SMP) ")", "N" },
-		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel, "Guest kernel (default " RIG_DEFAULT_KERNEL ")", "6.1|PATH" },
+		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &kernel, "Guest kernel: 6.1, 6.12 or a kernel build tree (default " RIG_DEFAULT_KERNEL ")", "6.1|6.12|TREE" },
 		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep, "Run directory", "DIR" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config, "rig.ini to read", "FILE" },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Print the QEMU command line and stop", NULL },

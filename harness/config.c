@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * config.c - reading build/rig.ini.
+ * config.c - reading build/rig.ini; --kernel: a rig.ini group or a kernel
+ * build tree (images/prepare-kernel-tree.sh, OUT/kernel.ini).
  */
 #include "config.h"
+#include "qemu-cmd.h"
 #include "rig-exit.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *
 rig_top_dir (void)
@@ -44,6 +49,10 @@ rig_kernel_free (RigKernel *kernel)
 	g_free (kernel->kernel);
 	g_free (kernel->initramfs);
 	g_free (kernel->system_map);
+	g_free (kernel->modules_dir);
+	g_free (kernel->symbols);
+	g_free (kernel->tree);
+	g_free (kernel->tree_out);
 	g_free (kernel);
 }
 
@@ -85,53 +94,155 @@ rig_config_load (const char *path, GError **error)
 	return g_steal_pointer (&config);
 }
 
+/* A build tree: only paths here; rig_kernel_prepare_tree() looks inside.
+ * Its outputs go to TOP/build/kernel/tree-<hash of the canonical path>, so
+ * several trees (or O= directories of one source) coexist. */
+static RigKernel *
+tree_kernel (const char *spec, GError **error)
+{
+	g_autoptr(RigKernel) kernel = g_new0 (RigKernel, 1);
+	g_autofree char *real = realpath (spec, NULL);
+	g_autofree char *hash = NULL, *leaf = NULL;
+
+	if (!real) {
+		int saved = errno;
+
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--kernel %s: %s", spec,
+		             g_strerror (saved));
+		return NULL;
+	}
+	hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, real, -1);
+	leaf = g_strdup_printf ("tree-%.16s", hash);
+	kernel->name = g_strdup (real);
+	kernel->tree = g_strdup (real);
+	kernel->tree_out = g_build_filename (rig_top_dir (), "build", "kernel", leaf, NULL);
+	kernel->initramfs = g_build_filename (kernel->tree_out, "initramfs.cpio", NULL);
+	kernel->modules_dir = g_build_filename (kernel->tree_out, "modules", NULL);
+	kernel->system_map = g_build_filename (real, "System.map", NULL);
+	return g_steal_pointer (&kernel);
+}
+
 RigKernel *
 rig_config_get_kernel (RigConfig *config, const char *spec, GError **error)
 {
 	g_autofree char *group = g_strdup_printf ("kernel %s", spec);
-	g_autoptr(RigKernel) kernel = g_new0 (RigKernel, 1);
+	g_autoptr(RigKernel) kernel = NULL;
+	g_autofree char *dir = NULL, *dbg = NULL;
 
+	if (!g_key_file_has_group (config->keyfile, group)) {
+		if (g_file_test (spec, G_FILE_TEST_IS_DIR))
+			return tree_kernel (spec, error);
+		if (g_file_test (spec, G_FILE_TEST_EXISTS))
+			g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE,
+			             "--kernel %s is not a directory: pass the kernel build tree "
+			             "(where you ran make, or its O= directory), not an image", spec);
+		else
+			g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE,
+			             "unknown kernel '%s' (no [kernel %s] in %s, and no such directory)",
+			             spec, spec, config->path);
+		return NULL;
+	}
+
+	kernel = g_new0 (RigKernel, 1);
 	kernel->name = g_strdup (spec);
-	if (g_key_file_has_group (config->keyfile, group)) {
-		g_autofree char *dir = NULL;
-
-		kernel->release = g_key_file_get_string (config->keyfile, group, "release", NULL);
-		kernel->kernel = require_string (config, group, "vmlinux", error);
-		if (!kernel->kernel)
-			return NULL;
-		kernel->initramfs = require_string (config, group, "initramfs", error);
-		if (!kernel->initramfs)
-			return NULL;
-		kernel->system_map = g_key_file_get_string (config->keyfile, group, "system-map", NULL);
-		if (!kernel->system_map && kernel->release) {
-			/* setup.sh extracts the package next to vmlinux, in root/ */
-			dir = g_path_get_dirname (kernel->kernel);
-			kernel->system_map = g_strdup_printf ("%s/root/boot/System.map-%s",
-			                                      dir, kernel->release);
-		}
-		return g_steal_pointer (&kernel);
-	}
-
-	if (strchr (spec, '/') == NULL && !g_file_test (spec, G_FILE_TEST_EXISTS)) {
-		g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE,
-		             "unknown kernel '%s' (no [kernel %s] in %s, and no such file)",
-		             spec, spec, config->path);
+	kernel->release = g_key_file_get_string (config->keyfile, group, "release", NULL);
+	kernel->kernel = require_string (config, group, "vmlinux", error);
+	if (!kernel->kernel)
 		return NULL;
-	}
-	if (!g_file_test (spec, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE, "--kernel %s: no such file", spec);
+	kernel->initramfs = require_string (config, group, "initramfs", error);
+	if (!kernel->initramfs)
 		return NULL;
+	kernel->system_map = g_key_file_get_string (config->keyfile, group, "system-map", NULL);
+	if (!kernel->system_map && kernel->release) {
+		/* setup.sh extracts the package next to vmlinux, in root/ */
+		dir = g_path_get_dirname (kernel->kernel);
+		kernel->system_map = g_strdup_printf ("%s/root/boot/System.map-%s",
+		                                      dir, kernel->release);
 	}
-	/* A kernel image of our own: the default flavour's initramfs. */
-	{
-		g_autofree char *dir = g_path_get_dirname (spec);
-		g_autofree char *defgroup = g_strdup_printf ("kernel %s", RIG_DEFAULT_KERNEL);
-
-		kernel->kernel = g_canonicalize_filename (spec, NULL);
-		kernel->initramfs = require_string (config, defgroup, "initramfs", error);
-		if (!kernel->initramfs)
-			return NULL;
-		kernel->system_map = g_build_filename (dir, "System.map", NULL);
+	kernel->modules_dir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
+	                                       rig_top_dir (), spec);
+	/* Debian's vmlinux with debug info (package linux-image-<release>-dbg) */
+	if (kernel->release)
+		dbg = g_strdup_printf ("/usr/lib/debug/boot/vmlinux-%s", kernel->release);
+	if (dbg && g_file_test (dbg, G_FILE_TEST_IS_REGULAR)) {
+		kernel->symbols = g_steal_pointer (&dbg);
+		kernel->symbols_debug = TRUE;
 	}
 	return g_steal_pointer (&kernel);
+}
+
+/* OUT/kernel.ini, written by prepare-kernel-tree.sh, into @kernel. */
+static gboolean
+load_tree_ini (RigKernel *kernel, GError **error)
+{
+	g_autofree char *path = g_build_filename (kernel->tree_out, "kernel.ini", NULL);
+	g_autoptr(GKeyFile) kf = g_key_file_new ();
+	g_autoptr(GError) local = NULL;
+	struct { const char *key; char **field; gboolean required; } keys[] = {
+		{ "kernel", &kernel->kernel, TRUE },
+		{ "initramfs", &kernel->initramfs, TRUE },
+		{ "modules", &kernel->modules_dir, TRUE },
+		{ "release", &kernel->release, FALSE },
+		{ "system-map", &kernel->system_map, FALSE },
+		{ "symbols", &kernel->symbols, FALSE },
+	};
+
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local)) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--kernel %s: cannot read %s: %s",
+		             kernel->tree, path, local->message);
+		return FALSE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+		char *value = g_key_file_get_string (kf, "kernel", keys[i].key, NULL);
+
+		if (value && *value) {
+			g_free (*keys[i].field);
+			*keys[i].field = value;
+		} else if (keys[i].required) {
+			g_free (value);
+			g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--kernel %s: %s has no %s",
+			             kernel->tree, path, keys[i].key);
+			return FALSE;
+		} else {
+			g_free (value);
+		}
+	}
+	kernel->symbols_debug = g_key_file_get_boolean (kf, "kernel", "debug-info", NULL);
+	return TRUE;
+}
+
+gboolean
+rig_kernel_prepare_tree (RigKernel *kernel, GCancellable *cancellable, GError **error)
+{
+	g_autofree char *script = g_build_filename (rig_top_dir (), "images",
+	                                            "prepare-kernel-tree.sh", NULL);
+	const char *argv[] = { script, kernel->tree, kernel->tree_out, NULL };
+	g_autofree char *shown = rig_argv_to_string (argv);
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) local = NULL;
+	int fd;
+
+	g_return_val_if_fail (kernel->tree != NULL, FALSE);
+	/* what runs, then its output as it comes, all on stderr: with --json,
+	 * stdout carries the JSON object alone */
+	g_printerr ("kernel tree: %s\n", shown);
+	fd = dup (STDERR_FILENO);
+	if (fd >= 0)
+		g_subprocess_launcher_take_stdout_fd (launcher, fd);
+	proc = g_subprocess_launcher_spawnv (launcher, argv, &local);
+	if (!proc || !g_subprocess_wait (proc, cancellable, &local)) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--kernel %s: %s", kernel->tree,
+		             local->message);
+		return FALSE;
+	}
+	if (!g_subprocess_get_successful (proc)) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA,
+		             "--kernel %s: cannot test with this tree (%s exited with %d; see above)",
+		             kernel->tree, "images/prepare-kernel-tree.sh",
+		             g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc)
+		                                                : -1);
+		return FALSE;
+	}
+	return load_tree_ini (kernel, error);
 }

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 typedef struct {
 	char  *path;            /* the rig.ini that was read */
@@ -15,11 +15,18 @@ typedef struct {
 } RigConfig;
 
 typedef struct {
-	char *name;             /* "6.1", or the path given to --kernel */
-	char *release;          /* may be NULL for a --kernel PATH */
-	char *kernel;           /* -kernel (vmlinux) */
+	char *name;             /* "6.1", or the canonical path of a --kernel TREE */
+	char *release;          /* uname -r; NULL for a tree not yet prepared */
+	char *kernel;           /* -kernel (vmlinux with a PVH entry point, or a bzImage) */
 	char *initramfs;        /* -initrd */
 	char *system_map;       /* for symbolising RIPs; may not exist */
+	char *modules_dir;      /* our .ko files with debug info (gdb, hazard source lines) */
+	char *symbols;          /* a vmlinux gdb loads for kernel symbols; NULL: the
+	                         * guest's /proc/kallsyms (gdb.c) */
+	gboolean symbols_debug; /* ...and it has DWARF, not only a symbol table */
+	char *tree;             /* --kernel TREE: the build tree (NULL for a rig.ini group) */
+	char *tree_out;         /* ...and TOP/build/kernel/tree-<hash>/, what
+	                         * images/prepare-kernel-tree.sh makes for it */
 } RigKernel;
 
 #define RIG_DEFAULT_KERNEL "6.1"
@@ -35,8 +42,16 @@ RigConfig *rig_config_load (const char *path, GError **error);
 void       rig_config_free (RigConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigConfig, rig_config_free)
 
-/* @spec is a [kernel NAME] group ("6.1") or a path to a kernel image.
- * Unknown names fail with RIG_ERROR_USAGE. */
+/* @spec is a [kernel NAME] group ("6.1") or a kernel build tree (the
+ * directory where `make` ran, or its O= directory).  Unknown names and
+ * anything that is not a directory fail with RIG_ERROR_USAGE.  A tree is
+ * not looked into here: rig_kernel_prepare_tree() does that. */
 RigKernel *rig_config_get_kernel (RigConfig *config, const char *spec, GError **error);
 void       rig_kernel_free (RigKernel *kernel);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigKernel, rig_kernel_free)
+
+/* For a --kernel TREE: run images/prepare-kernel-tree.sh TREE OUT (printed
+ * first; its output goes to stderr), which checks the tree, builds our
+ * modules against it and the initramfs, then read OUT/kernel.ini into
+ * @kernel.  Any failure is RIG_ERROR_INFRA: this tree cannot be tested. */
+gboolean rig_kernel_prepare_tree (RigKernel *kernel, GCancellable *cancellable, GError **error);

@@ -13,13 +13,16 @@
  * Here: on "# gdb: ready" (tap.log polled from the session's main loop),
  * RUN/kernel-symbols.o is made from RUN/kallsyms (kernel symbols by name:
  * an assembler file of `sym = base + offset` in one NOBITS section, so no
- * debug info but every name), and RUN/gdb-script loads, in order: Debian's
- * vmlinux with debug info if /usr/lib/debug/boot/vmlinux-<release> exists
- * (package linux-image-<release>-dbg) else kernel-symbols.o; then each of
- * our modules' .ko from build/meson/guest-driver/modules-<flavour>/ (built
- * with debug info) at the addresses the guest reported, every section with
- * -s; connects to the gdbstub; and releases the guest's stop point, so the
- * user's first `continue` runs the scenario.
+ * debug info but every name), and RUN/gdb-script loads, in order: the
+ * kernel's own symbol file when there is one (RigKernel.symbols: Debian's
+ * /usr/lib/debug/boot/vmlinux-<release> from linux-image-<release>-dbg, or
+ * TREE/vmlinux of a --kernel TREE, with debug info if it was built with it)
+ * else kernel-symbols.o; then each of our modules' .ko from the kernel's
+ * modules dir (build/meson/guest-driver/modules-<flavour>/, or the tree's
+ * build/kernel/tree-<hash>/modules/; built with debug info) at the
+ * addresses the guest reported, every section with -s; connects to the
+ * gdbstub; and releases the guest's stop point, so the user's first
+ * `continue` runs the scenario.
  */
 #include "gdb.h"
 #include "config.h"
@@ -123,7 +126,7 @@ make_kernel_symbols (const char *run_dir, char **out, GError **error)
 }
 
 gboolean
-rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
+rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
                       const char *run_dir, char **script_path, GError **error)
 {
 	g_auto(GStrv) lines = g_strsplit (tap, "\n", -1);
@@ -131,10 +134,9 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 	                                                    (GDestroyNotify) g_ptr_array_unref);
 	g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr(GString) s = g_string_new (NULL);
-	g_autofree char *kodir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
-	                                          rig_top_dir (), kernel_name);
+	const char *kodir = kernel->modules_dir;
 	g_autofree char *path = g_build_filename (run_dir, "gdb-script", NULL);
-	g_autofree char *release = NULL, *dbg = NULL, *ksym = NULL, *flag = NULL;
+	g_autofree char *release = NULL, *ksym = NULL, *flag = NULL;
 	g_autoptr(GError) local = NULL;
 	gboolean ready = FALSE;
 
@@ -163,15 +165,21 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 	g_string_append_printf (s, "# Written by vpci-rig-harness for %s (docs/debugging.md).\n"
 	                        "set pagination off\nset confirm off\nset architecture i386:x86-64\n",
 	                        run_dir);
-	if (release)
-		dbg = g_strdup_printf ("/usr/lib/debug/boot/vmlinux-%s", release);
-	if (dbg && g_file_test (dbg, G_FILE_TEST_IS_REGULAR)) {
-		g_string_append_printf (s, "# kernel: Debian's debug vmlinux (nokaslr: linked addresses)\n"
-		                        "add-symbol-file %s\n", dbg);
+	if (kernel->symbols && g_file_test (kernel->symbols, G_FILE_TEST_IS_REGULAR)) {
+		g_string_append_printf (s, "# kernel: %s (nokaslr: linked addresses)%s\n"
+		                        "add-symbol-file %s\n", kernel->symbols,
+		                        kernel->symbols_debug ? "" :
+		                        "; no debug info (CONFIG_DEBUG_INFO is not set): names only",
+		                        kernel->symbols);
 	} else if (make_kernel_symbols (run_dir, &ksym, &local)) {
-		g_string_append_printf (s, "# kernel: names only, from the guest's /proc/kallsyms "
-		                        "(install linux-image-%s-dbg for source)\n%s\n",
-		                        release ? release : "<release>", ksym);
+		if (kernel->tree)
+			g_string_append_printf (s, "# kernel: names only, from the guest's /proc/kallsyms "
+			                        "(%s/vmlinux has no symbol table)\n%s\n",
+			                        kernel->tree, ksym);
+		else
+			g_string_append_printf (s, "# kernel: names only, from the guest's /proc/kallsyms "
+			                        "(install linux-image-%s-dbg for source)\n%s\n",
+			                        release ? release : "<release>", ksym);
 	} else {
 		g_string_append_printf (s, "# kernel symbols unavailable: %s\n", local->message);
 	}
@@ -228,10 +236,10 @@ rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
 }
 
 typedef struct {
-	char    *run_dir;
-	char    *kernel_name;
-	guint    port;
-	gboolean json;
+	char      *run_dir;
+	RigKernel *kernel;      /* the fields rig_gdb_write_script() reads */
+	guint      port;
+	gboolean   json;
 } Watch;
 
 static void
@@ -240,7 +248,7 @@ watch_free (gpointer data)
 	Watch *w = data;
 
 	g_free (w->run_dir);
-	g_free (w->kernel_name);
+	rig_kernel_free (w->kernel);
 	g_free (w);
 }
 
@@ -254,7 +262,7 @@ watch_tick (gpointer data)
 
 	if (!g_file_get_contents (tap_path, &tap, NULL, NULL) || !strstr (tap, "# gdb: ready"))
 		return G_SOURCE_CONTINUE;
-	if (!rig_gdb_write_script (tap, w->kernel_name, w->port, w->run_dir, &script, &error)) {
+	if (!rig_gdb_write_script (tap, w->kernel, w->port, w->run_dir, &script, &error)) {
 		g_printerr ("gdb: cannot write the script: %s\n", error ? error->message : "?");
 		return G_SOURCE_REMOVE;
 	}
@@ -273,7 +281,12 @@ rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const char *
 		return 0;
 	w = g_new0 (Watch, 1);
 	w->run_dir = g_strdup (run_dir);
-	w->kernel_name = g_strdup (kernel->name);
+	w->kernel = g_new0 (RigKernel, 1);
+	w->kernel->name = g_strdup (kernel->name);
+	w->kernel->modules_dir = g_strdup (kernel->modules_dir);
+	w->kernel->symbols = g_strdup (kernel->symbols);
+	w->kernel->symbols_debug = kernel->symbols_debug;
+	w->kernel->tree = g_strdup (kernel->tree);
 	w->port = opts->gdb_port;
 	w->json = opts->json;
 	return g_timeout_add_full (G_PRIORITY_DEFAULT, 200, watch_tick, w, watch_free);

@@ -23,5 +23,5 @@ guint rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const 
 
 /* Writes RUN/gdb-script from a TAP log with "# gdb: section" lines;
  * FALSE if the log has no "# gdb: ready" yet.  (Exposed for tests.) */
-gboolean rig_gdb_write_script (const char *tap, const char *kernel_name, guint port,
+gboolean rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
                                const char *run_dir, char **script_path, GError **error);
