@@ -39,6 +39,9 @@ timeout 300 gdb -batch -nx -x "$script" \
 	-ex 'continue' >"$work/gdb.out" 2>&1
 sed 's/^/gdb: /' "$work/gdb.out" | grep -v '^gdb: add symbol\|^gdb: 	\.' | tail -40
 
+# gdb failed before its last 'continue': the guest still waits at its stop
+# point (no --timeout with --gdb), so end the run here
+grep -q 'hit Breakpoint 1, ' "$work/gdb.out" || kill $hpid 2>/dev/null
 wait $hpid
 status=$?
 tail -3 "$work/out"

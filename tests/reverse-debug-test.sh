@@ -47,6 +47,9 @@ timeout 300 gdb -batch -nx -x "$script" \
 	-ex 'continue' >"$work/gdb.out" 2>&1
 sed 's/^/gdb: /' "$work/gdb.out" | grep -v '^gdb: add symbol\|^gdb: 	\.' | tail -30
 
+# gdb never got as far as its last 'continue': the replay is still paused
+# under the gdbstub (no --timeout with --gdb), so end it here
+grep -q '^after-reverse-continue ' "$work/gdb.out" || kill $hpid 2>/dev/null
 wait $hpid
 status=$?
 hpid=
