@@ -4,15 +4,18 @@
  *
  * The test's keys become a "run" argv (SCENARIO --smp --cpu --timeout, then
  * args), parsed by the same code as `vpci-rig run`; the test passes iff the
- * verdict equals expect (and, for triple-fault, the faulting vCPU is cpu).
+ * verdict equals expect (and, for triple-fault, the faulting vCPU is cpu;
+ * with expect_sites, the WC model reported hazards at each of those barrier
+ * sites: the run proves the model still sees every site it should).
  */
 #include "boot.h"
 #include "config.h"
+#include "hazards.h"
 #include "rig-command.h"
 
 static const char check_description[] =
 	"Keys of a test (see the header of tests/suite.cfg): scenario, smp, cpu,\n"
-	"expect, timeout, groups, args.\n"
+	"expect, expect_sites, timeout, groups, args.\n"
 	"\n"
 	"Exit status: 0 if the verdict is the expected one, 1 if not, 2 usage,\n"
 	"125 cannot test.";
@@ -27,13 +30,33 @@ get_key (GKeyFile *kf, const char *group, const char *key, const char *def)
 	return g_strdup (def);
 }
 
+/* The first site of @sites (';'-separated) with no hazard in @hazards. */
+static const char *
+missing_site (char **sites, const GPtrArray *hazards)
+{
+	for (guint i = 0; sites && sites[i]; i++) {
+		gboolean seen = FALSE;
+
+		for (guint j = 0; hazards && j < hazards->len && !seen; j++) {
+			const RigHazard *h = hazards->pdata[j];
+
+			seen = g_strcmp0 (h->site, sites[i]) == 0;
+		}
+		if (!seen)
+			return sites[i];
+	}
+	return NULL;
+}
+
 gboolean
 rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancellable,
                GError **error)
 {
 	g_autofree char *suite = NULL;
 	g_autofree char *scenario = NULL, *smp = NULL, *cpu = NULL, *timeout = NULL;
-	g_autofree char *expect = NULL, *extra = NULL;
+	g_autofree char *expect = NULL, *extra = NULL, *sites_key = NULL;
+	g_auto(GStrv) sites = NULL;
+	const char *missing;
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
@@ -79,6 +102,12 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	cpu = get_key (kf, name, "cpu", NULL);
 	timeout = get_key (kf, name, "timeout", NULL);
 	extra = get_key (kf, name, "args", NULL);
+	sites_key = get_key (kf, name, "expect_sites", NULL);
+	if (sites_key && *sites_key) {
+		sites = g_strsplit (sites_key, ";", -1);
+		for (guint i = 0; sites[i]; i++)
+			g_strstrip (sites[i]);
+	}
 	if (!scenario) {
 		rig_usage_error (error, "%s: [%s] has no scenario", suite, name);
 		return FALSE;
@@ -144,6 +173,12 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	           (!result.have_vcpu || result.vcpu != (gint64) opts.cpu)) {
 		g_print ("test %s: FAIL: expected the triple fault on vCPU %u, got vCPU %" G_GINT64_FORMAT "\n",
 		         name, opts.cpu, result.vcpu);
+		*exit_status = RIG_EXIT_FAILURE;
+	} else if ((missing = missing_site (sites, result.hazards))) {
+		g_autofree char *summary = rig_hazards_summary (result.hazards);
+
+		g_print ("test %s: FAIL: expected hazards at barrier site %s, got %s\n", name,
+		         missing, summary ? summary : "no hazards");
 		*exit_status = RIG_EXIT_FAILURE;
 	} else {
 		g_print ("test %s: ok\n", name);
