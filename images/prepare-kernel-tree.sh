@@ -9,8 +9,9 @@
 #  3. the in-tree modules of images/in-tree-modules.txt: =y is built in,
 #     =m must be TREE's .ko (`make modules` output);
 #  4. our modules (guest-driver/modules.txt) are built against TREE with
-#     guest-driver/kbuild-module.sh into OUTDIR/modules (incremental: Kbuild
-#     decides; W=1 warnings are shown but do not fail, see below);
+#     guest-driver/kbuild-module.sh into OUTDIR/modules (skipped when nothing
+#     Kbuild reads changed, else Kbuild decides; W=1 warnings are shown but
+#     do not fail, see below);
 #  5. OUTDIR/initramfs.cpio (images/build-initramfs.sh, the agent meson
 #     built), rebuilt only when an input changed;
 #  6. OUTDIR/kernel.ini: what the harness boots (TREE/vmlinux if it has a
@@ -114,27 +115,58 @@ fi
 
 say "$tree: Linux $release"
 t0=$(date +%s)
-# The three Kbuild runs side by side: each re-reads the tree's Makefiles and
-# runs modpost (about 1.5 s when nothing changed).
-names='' pids=''
-while read -r name dir sources; do
+# Kbuild does nothing in 3-4 s per module against a full tree (its Makefiles
+# run the compiler for every cc-option), so it is skipped when nothing it
+# reads changed since the last build: the tree's .config, Module.symvers,
+# vmlinux (relinked by any kernel change) and headers, our module sources,
+# include/ and kbuild-module.sh.  Otherwise the three Kbuild runs go side
+# by side and Kbuild itself decides what to recompile.
+stamp=$out/modules/kbuild.stamp
+dirs='' names=''
+while read -r name dir _; do
 	case $name in '' | '#'*) continue ;; esac
-	# shellcheck disable=SC2086 # SOURCE... is a word list
-	"$top/guest-driver/kbuild-module.sh" --warnings-ok "$tree" "$top/guest-driver/$dir" \
-		"$top/include" "$out/modules/$name.kbuild" "$out/modules/$name.ko" $sources \
-		</dev/null >"$out/modules/$name.log" 2>&1 &
-	pids="$pids$! "
 	names="$names $name"
+	dirs="$dirs $top/guest-driver/$dir"
+	[ -f "$out/modules/$name.ko" ] || rm -f "$stamp"
 done <"$top/guest-driver/modules.txt"
-failed=''
-for name in $names; do
-	pid=${pids%% *} pids=${pids#* }
-	wait "$pid" || failed="$failed $name"
-	cat "$out/modules/$name.log"
-	set -- "$@" "$out/modules/$name.ko"
-done
-[ -z "$failed" ] || die "$failed: does not build against $tree (Kbuild output above)"
-say "modules$names: Kbuild against the tree, $(($(date +%s) - t0)) s (W=1 warnings do not fail)"
+changed=yes
+if [ -f "$stamp" ]; then
+	# shellcheck disable=SC2086 # $dirs: paths under $top, no blanks in them
+	changed=$(find -L "$tree/.config" "$tree/Module.symvers" "$tree/vmlinux" \
+		"$tree/include" "$tree/arch/x86/include" $dirs "$top/include" \
+		"$top/guest-driver/kbuild-module.sh" "$top/guest-driver/modules.txt" \
+		-newer "$stamp" -print -quit 2>/dev/null || echo yes)
+fi
+if [ -z "$changed" ]; then
+	for name in $names; do
+		set -- "$@" "$out/modules/$name.ko"
+	done
+	say "modules$names: up to date (nothing Kbuild reads changed since $(date -r "$stamp" '+%F %T'))"
+else
+	: >"$stamp.new"   # the time before the build: a change during it is seen next time
+	pids=''
+	while read -r name dir sources; do
+		case $name in '' | '#'*) continue ;; esac
+		# shellcheck disable=SC2086 # SOURCE... is a word list
+		"$top/guest-driver/kbuild-module.sh" --warnings-ok "$tree" "$top/guest-driver/$dir" \
+			"$top/include" "$out/modules/$name.kbuild" "$out/modules/$name.ko" $sources \
+			</dev/null >"$out/modules/$name.log" 2>&1 &
+		pids="$pids$! "
+	done <"$top/guest-driver/modules.txt"
+	failed=''
+	for name in $names; do
+		pid=${pids%% *} pids=${pids#* }
+		wait "$pid" || failed="$failed $name"
+		cat "$out/modules/$name.log"
+		set -- "$@" "$out/modules/$name.ko"
+	done
+	if [ -n "$failed" ]; then
+		rm -f "$stamp" "$stamp.new"
+		die "$failed: does not build against $tree (Kbuild output above)"
+	fi
+	mv -f "$stamp.new" "$stamp"
+	say "modules$names: Kbuild against the tree, $(($(date +%s) - t0)) s (W=1 warnings do not fail)"
+fi
 [ -z "$builtin" ] || say "built in, not loaded:$builtin"
 
 # ---------------------------------------------------------------- 5. initramfs

@@ -18,8 +18,8 @@
 # A kernel built from source was checked by hand (docs/bisecting.md).
 #
 # Checks: barrier-stress passes on that kernel with our modules built for
-# it, and the guest really ran 6.12; a second preparation leaves the
-# initramfs alone; `--kernel FILE` is a usage error (2) and a directory that
+# it, and the guest really ran 6.12; a second preparation skips Kbuild and
+# leaves the initramfs alone; `--kernel FILE` is a usage error (2) and a directory that
 # is not a built tree is "cannot test" (125) naming what is missing.
 #   kernel-tree-test.sh HARNESS   (exit 0 ok, 1 failed, 77 skipped)
 set -u
@@ -102,6 +102,8 @@ if [ -n "$out" ] && [ -f "$out/initramfs.cpio" ]; then
 	before=$(stat -c %i:%Y "$out/initramfs.cpio")
 	"$top/images/prepare-kernel-tree.sh" "$tree" "$out" >"$work/again.out" 2>&1 ||
 		bad "second preparation failed: $(tail -n3 "$work/again.out")"
+	grep -q 'modules .*: up to date' "$work/again.out" ||
+		bad "second preparation ran Kbuild again, though nothing changed"
 	grep -q 'initramfs .*: up to date' "$work/again.out" ||
 		bad "second preparation rebuilt the initramfs"
 	[ "$(stat -c %i:%Y "$out/initramfs.cpio")" = "$before" ] ||
