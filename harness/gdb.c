@@ -163,8 +163,7 @@ rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
 		return FALSE;
 
 	g_string_append_printf (s, "# Written by vpci-rig-harness for %s (docs/debugging.md).\n"
-	                        "set pagination off\nset confirm off\nset architecture i386:x86-64\n"
-	                        "%s", run_dir, RIG_GDB_REMOTE_TIMEOUT);
+	                        RIG_GDB_SCRIPT_PREAMBLE, run_dir);
 	if (kernel->symbols && g_file_test (kernel->symbols, G_FILE_TEST_IS_REGULAR)) {
 		g_string_append_printf (s, "# kernel: %s (nokaslr: linked addresses)%s\n"
 		                        "add-symbol-file %s\n", kernel->symbols,

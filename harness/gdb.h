@@ -12,10 +12,14 @@
 
 #define RIG_GDB_DEFAULT_PORT 1234
 
-/* gdb waits 2 s for a gdbstub reply by default; a TCG QEMU on a loaded host
- * (or one loading a replay snapshot) can take longer, and a late reply
- * desynchronises gdb's remote protocol ("Remote replied unexpectedly"). */
-#define RIG_GDB_REMOTE_TIMEOUT "set remotetimeout 60\n"
+/* The first lines of every gdb script the harness writes (--gdb and
+ * --replay --gdb).  gdb waits 2 s for a gdbstub reply by default; a TCG
+ * QEMU on a loaded host (or one loading a replay snapshot) can take longer,
+ * and a late reply desynchronises gdb's remote protocol ("Remote replied
+ * unexpectedly"). */
+#define RIG_GDB_SCRIPT_PREAMBLE \
+	"set pagination off\nset confirm off\nset architecture i386:x86-64\n" \
+	"set remotetimeout 60\n"
 
 /* -gdb tcp::PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
 void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir);

@@ -396,9 +396,7 @@ rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GError *
 		return NULL;
 	g_string_append_printf (s, "# Written by vpci-rig-harness for the replay of %s in %s\n"
 	                        "# (docs/debugging.md). Module addresses: the recording's TAP log.\n"
-	                        "set pagination off\nset confirm off\n"
-	                        "set architecture i386:x86-64\n%s", opts->replay_dir, run_dir,
-	                        RIG_GDB_REMOTE_TIMEOUT);
+	                        RIG_GDB_SCRIPT_PREAMBLE, opts->replay_dir, run_dir);
 	lines = g_strsplit (tap, "\n", -1);
 	for (guint i = 0; lines[i]; i++) {
 		char mod[128], addr[64];

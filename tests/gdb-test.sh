@@ -7,6 +7,7 @@
 # the scenario run on and the harness must still print its verdict.
 #   gdb-test.sh HARNESS [SCENARIO [RUN-OPTION...]]   (exit 0 ok, 1 failed, 77 skipped)
 set -u
+. "$(dirname "$0")/gdb-session.sh"
 harness=$1 scenario=${2:-cfg-stress}
 shift; [ $# -gt 0 ] && shift
 command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
@@ -16,16 +17,7 @@ port=$((20000 + $$ % 20000))
 
 "$harness" run "$scenario" --smp 2 --gdb="$port" --keep "$work/run" "$@" >"$work/out" 2>&1 &
 hpid=$!
-script=
-for _ in $(seq 1 600); do
-	script=$(sed -n 's/^  gdb -x \(.*\)$/\1/p' "$work/out")
-	[ -n "$script" ] && break
-	kill -0 $hpid 2>/dev/null || break
-	sleep 0.5
-done
-if [ -z "$script" ]; then
-	echo "FAIL: no 'gdb -x' line from the harness"; cat "$work/out"; exit 1
-fi
+script=$(wait_gdb_line "$work/out" $hpid 600) || exit 1
 echo "harness: gdb -x $script"
 
 timeout 300 gdb -batch -nx -x "$script" \
@@ -37,12 +29,7 @@ timeout 300 gdb -batch -nx -x "$script" \
 	-ex 'print hv_vpci_pci_ops' \
 	-ex 'delete' \
 	-ex 'continue' >"$work/gdb.out" 2>&1
-sed 's/^/gdb: /' "$work/gdb.out" | grep -v '^gdb: add symbol\|^gdb: 	\.' | tail -40
-
-# gdb failed before its last 'continue': the guest still waits at its stop
-# point (no --timeout with --gdb), so end the run here
-grep -q 'hit Breakpoint 1, ' "$work/gdb.out" || kill $hpid 2>/dev/null
-wait $hpid
+end_gdb_run "$work/gdb.out" 'hit Breakpoint 1, ' $hpid
 status=$?
 tail -3 "$work/out"
 fail=0

@@ -7,6 +7,7 @@
 # the replay runs on to its verdict.
 #   reverse-debug-test.sh HARNESS [SCENARIO]   (exit 0 ok, 1 failed, 77 skipped)
 set -u
+. "$(dirname "$0")/gdb-session.sh"
 harness=$1 scenario=${2:-cfg-stress}
 command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/vpci-rdebug-test.XXXXXX")
@@ -18,16 +19,7 @@ port=$((20000 + $$ % 20000))
 echo "record: exit $?, $(grep '^verdict:' "$work/out1")"
 "$harness" run --replay "$work/rec" --gdb="$port" --keep "$work/replay" >"$work/out" 2>&1 &
 hpid=$!
-script=
-for _ in $(seq 1 120); do
-	script=$(sed -n 's/^  gdb -x \(.*\)$/\1/p' "$work/out")
-	[ -n "$script" ] && break
-	kill -0 $hpid 2>/dev/null || break
-	sleep 0.5
-done
-if [ -z "$script" ]; then
-	echo "FAIL: no 'gdb -x' line from the harness"; cat "$work/out"; exit 1
-fi
+script=$(wait_gdb_line "$work/out" $hpid 120) || exit 1
 echo "harness: gdb -x $script"
 
 timeout 300 gdb -batch -nx -x "$script" \
@@ -45,12 +37,7 @@ timeout 300 gdb -batch -nx -x "$script" \
 	-ex 'info line *$pc' \
 	-ex 'delete' \
 	-ex 'continue' >"$work/gdb.out" 2>&1
-sed 's/^/gdb: /' "$work/gdb.out" | grep -v '^gdb: add symbol\|^gdb: 	\.' | tail -30
-
-# gdb never got as far as its last 'continue': the replay is still paused
-# under the gdbstub (no --timeout with --gdb), so end it here
-grep -q '^after-reverse-continue ' "$work/gdb.out" || kill $hpid 2>/dev/null
-wait $hpid
+end_gdb_run "$work/gdb.out" '^after-reverse-continue ' $hpid
 status=$?
 hpid=
 tail -3 "$work/out"
