@@ -40,10 +40,26 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Binary packages come from bookworm (+ backports for meson and pycotap);
 # trixie is a *source-only* line for QEMU 10.0.  Never a trixie "deb" line.
 apt_list=/etc/apt/sources.list.d/vpci-rig.sources
-base_pkgs=(libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev ninja-build
-	flex bison python3-venv libjson-glib-dev pkg-config gcc make
-	seabios qemu-system-data ipxe-qemu busybox-static dpkg-dev cpio xz-utils zstd
-	gdb)
+# Everything the set-up, the build and every suite run, on a machine that has
+# only a minimal Debian 12 (debootstrap --variant=minbase) and git.  Grouped
+# by the stage that needs it; build-aux/require-tools.sh names the package
+# of each tool when a stage finds one missing.
+base_pkgs=(
+	# kernel stages: apt-get download, dpkg-deb, and the bzImage payload
+	# (6.1 is XZ, 6.12 zstd); extracted 6.12 kbuild tools link libelf
+	xz-utils zstd libelf1
+	# qemu stage: Debian's source package (dpkg-source -x applies Debian's
+	# patches), our series, QEMU's configure (a python venv) and ninja
+	dpkg-dev patch python3 python3-venv ninja-build pkg-config gcc flex bison
+	libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
+	# firmware and option ROMs the harness points -L at
+	seabios qemu-system-data ipxe-qemu
+	# meson build: the harness (GLib, json-glib), the static agent (libc6-dev),
+	# Kbuild (make; 6.12's BTF step runs pahole from dwarves), the initramfs
+	# (objcopy from binutils, mkcpio.py, busybox-static)
+	libjson-glib-dev libc6-dev binutils make dwarves busybox-static
+	# suites: gdb (debug, replay), git (bisect-e2e)
+	gdb git)
 bpo_pkgs=(meson python3-pycotap)
 
 missing_pkgs() { # one dpkg-query for all of them
@@ -331,9 +347,25 @@ stage_meson() {
 	fi
 }
 
+# need STAGE TOOL...: the stage's tools, checked before it runs (apt may
+# have failed to install one, or the machine has no apt): one line each.
+. "$top/build-aux/require-tools.sh"
+need() {
+	local name=$1
+	shift
+	require_tools setup "stage '$name'" "$@" || exit 125
+}
+
+need apt apt-get dpkg-query flock
 stage apt stage_apt
+need kernel apt-cache dpkg-deb od xz zstd
 stage "kernel 6.1" stage_kernel 6.1
 stage "kernel 6.12" stage_kernel 6.12
+need qemu dpkg-source patch python3 ninja gcc pkg-config flex bison sha256sum
 stage qemu stage_qemu
 write_rig_ini
+need suites gdb git timeout script setsid
+need meson meson ninja gcc objcopy python3 busybox
+require_kbuild_tools setup "$build/kernel/6.1/kbuild" || exit 125
+[ -f "$build/kernel/6.12/release" ] && { require_kbuild_tools setup "$build/kernel/6.12/kbuild" || exit 125; }
 stage meson stage_meson

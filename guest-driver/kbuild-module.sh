@@ -16,6 +16,8 @@ if [ "${1:-}" = --warnings-ok ]; then
 fi
 kbuild=$1 src=$2 inc=$3 work=$4 out=$5
 shift 5
+. "$(dirname "$0")/../build-aux/require-tools.sh"
+require_kbuild_tools "kbuild-module.sh $(basename "$out")" "$kbuild" || exit 1
 mkdir -p "$work"
 for f in "$@"; do
 	mkdir -p "$work/$(dirname "$f")"

@@ -2,7 +2,7 @@
 /*
  * gdb.c - `run --gdb[=PORT]`.
  *
- * QEMU gets `-gdb tcp::PORT` and a third serial port whose output is
+ * QEMU gets `-gdb tcp:127.0.0.1:PORT` and a third serial port whose output is
  * RUN/kallsyms; the kernel command line gets vpci.gdb=1 (qemu-cmd.c).  The
  * agent then (guest-driver/agent/gdb.c), once our modules are loaded and
  * before the scenario: copies /proc/kallsyms to ttyS2, prints
@@ -43,14 +43,14 @@ rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *
 	if (opts->replay_dir) {
 		/* the replay waits at its first instruction; no ttyS2: the guest
 		 * must see the recorded machine (replay.c writes the script) */
-		gdb = g_strdup_printf ("tcp::%u", opts->gdb_port);
+		gdb = g_strdup_printf ("tcp:127.0.0.1:%u", opts->gdb_port);
 		g_strv_builder_add_many (b, "-gdb", gdb, "-S", NULL);
 		return;
 	}
 	/* QEMU option values escape ',' as ",," */
 	parts = g_strsplit (run_dir, ",", -1);
 	dir = g_strjoinv (",,", parts);
-	gdb = g_strdup_printf ("tcp::%u", opts->gdb_port);
+	gdb = g_strdup_printf ("tcp:127.0.0.1:%u", opts->gdb_port);
 	ser = g_strdup_printf ("file,id=ksyms,path=%s/kallsyms", dir);
 	g_strv_builder_add (b, "-gdb");
 	g_strv_builder_add (b, gdb);
@@ -222,7 +222,7 @@ rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
 		if (hit && line)
 			flag = g_strdup_printf ("*(int *) 0x%.*s", (int) strcspn (line, " "), line);
 	}
-	g_string_append_printf (s, "target remote :%u\n"
+	g_string_append_printf (s, "target remote 127.0.0.1:%u\n"
 	                        "# release the agent's stop point: the next 'continue' runs the scenario\n"
 	                        "set var %s = 1\n"
 	                        "echo vpci-rig: guest stopped after loading its modules; "

@@ -21,7 +21,7 @@
 	"set pagination off\nset confirm off\nset architecture i386:x86-64\n" \
 	"set remotetimeout 60\n"
 
-/* -gdb tcp::PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
+/* -gdb tcp:127.0.0.1:PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
 void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir);
 
 /* Follow RUN/tap.log from the default main context (the session's loop);

@@ -408,7 +408,7 @@ rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GError *
 		if (g_file_test (ko, G_FILE_TEST_IS_REGULAR))
 			g_string_append_printf (s, "add-symbol-file %s %s\n", ko, addr);
 	}
-	g_string_append_printf (s, "target remote :%u\n"
+	g_string_append_printf (s, "target remote 127.0.0.1:%u\n"
 	                        "echo vpci-rig: replay paused at its first instruction; "
 	                        "'continue' plays it forward, reverse-stepi and reverse-continue "
 	                        "go back\\n\n", opts->gdb_port);

@@ -11,6 +11,8 @@
 # /init runs; /init mounts devtmpfs over /dev for everything else.
 set -eu
 here=$(dirname "$0")
+. "$here/../build-aux/require-tools.sh"
+require_tools build-initramfs.sh "the guest initramfs" objcopy python3 xz zstd || exit 1
 out=$1 agent=$2 busybox=$3 kmoddir=$4
 shift 4
 stage=$out.d

@@ -98,6 +98,13 @@ while read -r path sym; do
 	esac
 done <"$here/in-tree-modules.txt"
 
+# ---------------------------------------------------------------- tools
+# What steps 4-6 run on this machine, named with their Debian package.
+. "$top/build-aux/require-tools.sh"
+missing_tools=$( { require_kbuild_tools "host" "$tree"
+	require_tools "host" "the initramfs and reading the boot image" objcopy readelf python3 xz zstd; } 2>&1 || true)
+[ -z "$missing_tools" ] || error "$(printf '%s\n' "$missing_tools" | sed '2,$s/^/  /')"
+
 [ -z "$errors" ] || die "$tree ($release) cannot run the rig:$errors
 (images/user-kernel.config has all of them)"
 

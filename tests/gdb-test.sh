@@ -5,12 +5,13 @@
 # the driver's config-write function (hv_vpci_window_write) must be hit and
 # `info line` / `list` must show a source line of hv_vpci.c; then gdb lets
 # the scenario run on and the harness must still print its verdict.
-#   gdb-test.sh HARNESS [SCENARIO [RUN-OPTION...]]   (exit 0 ok, 1 failed, 77 skipped)
+#   gdb-test.sh HARNESS [SCENARIO [RUN-OPTION...]]   (exit 0 ok, 1 failed, 99 gdb missing)
 set -u
 . "$(dirname "$0")/gdb-session.sh"
 harness=$1 scenario=${2:-cfg-stress}
 shift; [ $# -gt 0 ] && shift
-command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
+. "$(dirname "$0")/../build-aux/require-tools.sh"
+require_tools "$(basename "$0")" "the debug suites" gdb timeout || exit 99
 work=$(mktemp -d "${TMPDIR:-/tmp}/vpci-gdb-test.XXXXXX")
 trap 'kill $hpid 2>/dev/null; rm -rf "$work"' EXIT
 port=$((20000 + $$ % 20000))

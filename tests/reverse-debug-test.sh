@@ -5,11 +5,12 @@
 # config-write path is hit, two stepi forward, reverse-stepi must land on the
 # previous instruction, reverse-continue must go back to the breakpoint; then
 # the replay runs on to its verdict.
-#   reverse-debug-test.sh HARNESS [SCENARIO]   (exit 0 ok, 1 failed, 77 skipped)
+#   reverse-debug-test.sh HARNESS [SCENARIO]   (exit 0 ok, 1 failed, 99 gdb missing)
 set -u
 . "$(dirname "$0")/gdb-session.sh"
 harness=$1 scenario=${2:-cfg-stress}
-command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
+. "$(dirname "$0")/../build-aux/require-tools.sh"
+require_tools "$(basename "$0")" "the debug suites" gdb timeout || exit 99
 work=$(mktemp -d "${TMPDIR:-/tmp}/vpci-rdebug-test.XXXXXX")
 hpid=
 trap '[ -n "$hpid" ] && kill $hpid 2>/dev/null; rm -rf "$work"' EXIT
