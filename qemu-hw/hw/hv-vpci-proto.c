@@ -74,9 +74,8 @@ guest_mistake(HvVpciProto *p, const HvVpciRequest *req, uint32_t status,
     what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
 
-    qemu_log_mask(LOG_GUEST_ERROR, "hv-vpci: %s\n", what);
     trace_hv_vpci_guest_error(req ? req->trans_id : 0, status, what);
-    p->ops->guest_error(p->opaque);
+    p->ops->guest_error(p->opaque, what);
     if (req) {
         send_status(p, req, status);
     }
@@ -120,7 +119,7 @@ void hv_vpci_proto_send_bus_relations(HvVpciProto *p)
         PCIDevice *dev = p->bus ? p->bus->devices[devfn] : NULL;
         struct hv_vpci_function_desc2 d;
 
-        if (!dev || p->func[devfn].eject_pending) {
+        if (!dev || p->func[devfn].eject_pending || p->func[devfn].ejected) {
             continue;
         }
         fill_desc(dev, &d);
@@ -135,31 +134,39 @@ void hv_vpci_proto_send_bus_relations(HvVpciProto *p)
     p->ops->send(p->opaque, HV_VPCI_PKT_DATA_INBAND, 0, buf, 8 + one * count);
 }
 
-/* EJECT for @dev; false if the protocol is not up (unplug directly). */
-bool hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev)
+/*
+ * EJECT for @dev.  Pending only once it is on the ring: a ring that is full
+ * or broken leaves nothing pending, so device_del can be retried.
+ */
+HvVpciEjectResult hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev)
 {
     struct hv_vpci_child_msg m;
 
     if (p->state == HV_VPCI_PROTO_STATE_IDLE) {
-        return false;
+        return HV_VPCI_EJECT_NO_GUEST;
     }
     m.type = HV_VPCI_EJECT;
     m.wslot = HV_VPCI_WSLOT(PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn));
-    p->func[dev->devfn].eject_pending = true;
     trace_hv_vpci_send_eject(m.wslot);
-    p->ops->send(p->opaque, HV_VPCI_PKT_DATA_INBAND, 0, &m, sizeof(m));
-    return true;
+    if (!p->ops->send(p->opaque, HV_VPCI_PKT_DATA_INBAND, 0, &m, sizeof(m))) {
+        return HV_VPCI_EJECT_NOT_SENT;
+    }
+    p->func[dev->devfn].eject_pending = true;
+    return HV_VPCI_EJECT_SENT;
 }
 
 /* ---------------------------------------------------------------- helpers */
 
 PCIDevice *hv_vpci_proto_find_function(HvVpciProto *p, uint32_t wslot)
 {
+    int devfn;
+
     if (wslot & ~0xffu || !p->bus) {
         return NULL;
     }
-    return p->bus->devices[PCI_DEVFN(HV_VPCI_WSLOT_DEV(wslot),
-                                     HV_VPCI_WSLOT_FN(wslot))];
+    devfn = PCI_DEVFN(HV_VPCI_WSLOT_DEV(wslot), HV_VPCI_WSLOT_FN(wslot));
+    /* Ejected and about to be unplugged: gone, as far as the guest knows. */
+    return p->func[devfn].ejected ? NULL : p->bus->devices[devfn];
 }
 
 static void free_irqs_of(HvVpciProto *p, uint8_t devfn)
@@ -379,14 +386,21 @@ static void send_create_interrupt_reply(HvVpciProto *p,
     int i;
 
     if (count == 0 || count > HV_VPCI_MAX_VECTOR_COUNT || vp_mask == 0 ||
-        mode > HV_VPCI_DELIVERY_LOWEST) {
+        mode > HV_VPCI_DELIVERY_LOWEST || vector > 0xff) {
         guest_mistake(p, req, HV_VPCI_STATUS_INVALID_PARAMETER,
-                      "CREATE_INTERRUPT devfn 0x%x: bad vector_count %u, "
-                      "delivery mode %u or empty CPU set", devfn, count, mode);
+                      "CREATE_INTERRUPT devfn 0x%x: bad vector 0x%x, "
+                      "vector_count %u, delivery mode %u or empty CPU set",
+                      devfn, vector, count, mode);
         return;
     }
     while (block < count) {
         block <<= 1;
+    }
+    if (vector + block - 1 > 0xff) {
+        guest_mistake(p, req, HV_VPCI_STATUS_INVALID_PARAMETER,
+                      "CREATE_INTERRUPT devfn 0x%x: vectors 0x%x..0x%x pass "
+                      "0xff", devfn, vector, vector + block - 1);
+        return;
     }
     for (i = 0; i < HV_VPCI_REMAP_ENTRIES && p->irq[i].in_use; i++) {
         /* find the lowest free handle */
@@ -543,6 +557,7 @@ static void handle_ejection_complete(HvVpciProto *p, const HvVpciRequest *req)
     }
     send_status(p, req, HV_VPCI_STATUS_SUCCESS);
     hv_vpci_proto_forget_function(p, dev->devfn);
+    p->func[dev->devfn].ejected = true;
     p->ops->eject_complete(p->opaque, dev);
 }
 
@@ -642,12 +657,50 @@ void hv_vpci_proto_handle(HvVpciProto *p, const void *payload, uint32_t len,
 
 void hv_vpci_proto_reset(HvVpciProto *p)
 {
+    int devfn;
+
+    /*
+     * The guest's side of the channel is gone: an eject it was asked for
+     * completes now, as it would with no guest driver at all.
+     */
+    for (devfn = 0; p->bus && devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
+        PCIDevice *dev = p->bus->devices[devfn];
+
+        if (dev && p->func[devfn].eject_pending) {
+            p->func[devfn].eject_pending = false;
+            p->func[devfn].ejected = true;
+            p->ops->eject_complete(p->opaque, dev);
+        }
+    }
     p->state = HV_VPCI_PROTO_STATE_IDLE;
     p->version = 0;
     p->mmio_base = 0;
-    memset(p->func, 0, sizeof(p->func));
+    for (devfn = 0; devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
+        /* an ejected function stays hidden until its unplug has run */
+        p->func[devfn].resources_assigned = false;
+        p->func[devfn].eject_pending = false;
+    }
     memset(p->irq, 0, sizeof(p->irq));
     trace_hv_vpci_proto_reset();
+}
+
+/* After migration: is this a state the engine itself could have reached? */
+bool hv_vpci_proto_state_valid(const HvVpciProto *p)
+{
+    if (p->state > HV_VPCI_PROTO_STATE_D0) {
+        return false;
+    }
+    for (int i = 0; i < HV_VPCI_REMAP_ENTRIES; i++) {
+        const HvVpciIrqEntry *e = &p->irq[i];
+
+        if (e->in_use && (!e->vector_count || !is_power_of_2(e->vector_count) ||
+                          e->vector_count > HV_VPCI_MAX_VECTOR_COUNT ||
+                          e->vector > 0xff || !e->vp_mask ||
+                          e->delivery_mode > HV_VPCI_DELIVERY_LOWEST)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void hv_vpci_proto_init(HvVpciProto *p, const HvVpciProtoOps *ops,

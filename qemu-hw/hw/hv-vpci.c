@@ -8,15 +8,30 @@
  * MSIs are remapped through the address/data the host handed out.
  * The contract is docs/hv-vpci.md; the wire format include/hv-vpci-wire.h.
  *
- * Serialisation: every entry point (MMIO handlers, the child DMA address
- * spaces, hotplug callbacks, reset) runs with the BQL held, so the device
- * state needs no other lock.
+ * Serialisation: every entry point runs with the BQL held, so the device
+ * state needs no other lock; and no device code runs nested inside
+ * another of its entry points.  QEMU's MMIO re-entrancy guard does that for
+ * the register, window and aperture regions; the entry points it does not
+ * see (the WC drain timer and ordering guard, hotplug callbacks, the
+ * unplug bottom half, migration) engage the same guard themselves
+ * (hv_vpci_enter), so a DMA or MSI that a child or the device itself aims
+ * at hv-vpci's own registers while device code runs is refused by the
+ * core.  The one exception is the MSI remap region: it must take a
+ * child's MSI even from inside a window config write (an unmask that
+ * fires a pending vector), so it is exempt, and all it does is look up
+ * the remap table and write the local APIC.  Rings must be RAM, so the
+ * device's own DMA never reaches device code.  docs/hv-vpci.md lists the
+ * entry points.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bitmap.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/rcu.h"
 #include "qemu/units.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -64,6 +79,8 @@ typedef struct HvVpciDmaSpace {
     MemoryRegion root;          /* container for the two below */
     MemoryRegion sysmem;        /* alias of all system memory */
     MemoryRegion msi;           /* 0xfee00000-0xfeefffff, remapped */
+    MemoryRegion self[2];       /* over hv-vpci's BAR 0 and aperture: refused */
+    uint64_t self_gpa[2];       /* where each is mapped, or PCI_BAR_UNMAPPED */
     AddressSpace as;
 } HvVpciDmaSpace;
 
@@ -107,6 +124,11 @@ struct HvVpciState {
     uint64_t last_msi_address;
     uint32_t last_msi_data;
 
+    /* Functions whose ejection completed, unplugged from a bottom half. */
+    DECLARE_BITMAP(unplug_pending, HV_VPCI_MAX_FUNCTIONS);
+    QEMUBH *unplug_bh;
+    uint32_t errors_logged;     /* guest errors written to the log */
+
     /* Properties. */
     uint64_t aperture_size;
     bool aperture_64bit;        /* 64-bit BAR: firmware may place it high */
@@ -117,6 +139,14 @@ struct HvVpciState {
 
 /* ---------------------------------------------------------------- errors */
 
+/*
+ * A hostile guest can make a mistake per access: the log (the harness runs
+ * with -d guest_errors) gets the first HV_VPCI_ERRORS_LOGGED of them and
+ * then one in HV_VPCI_ERRORS_SAMPLE; ERRORS and the trace count them all.
+ */
+#define HV_VPCI_ERRORS_LOGGED   1000
+#define HV_VPCI_ERRORS_SAMPLE   10000
+
 static void G_GNUC_PRINTF(2, 3)
 hv_vpci_guest_error(HvVpciState *s, const char *fmt, ...)
 {
@@ -126,14 +156,45 @@ hv_vpci_guest_error(HvVpciState *s, const char *fmt, ...)
     va_start(ap, fmt);
     what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    qemu_log_mask(LOG_GUEST_ERROR, "hv-vpci: %s\n", what);
     trace_hv_vpci_transport_error(what);
     s->errors++;
+    if (s->errors_logged < HV_VPCI_ERRORS_LOGGED ||
+        s->errors % HV_VPCI_ERRORS_SAMPLE == 0) {
+        s->errors_logged++;
+        qemu_log_mask(LOG_GUEST_ERROR, "hv-vpci: %s%s\n", what,
+                      s->errors_logged == HV_VPCI_ERRORS_LOGGED ?
+                      " (further errors: one in 10000 is logged)" : "");
+    }
 }
 
-static void hv_vpci_count_error(void *opaque)
+/*
+ * Enter the device from a path that QEMU's MMIO dispatch does not guard
+ * (timer, ordering guard, hotplug, migration): engage the device's
+ * re-entrancy guard, so MMIO to its own regions from inside is refused.
+ * Returns false if it was engaged already (an MMIO handler is the caller).
+ */
+static bool hv_vpci_enter(HvVpciState *s)
 {
-    HV_VPCI(opaque)->errors++;
+    MemReentrancyGuard *g = &DEVICE(s)->mem_reentrancy_guard;
+
+    if (g->engaged_in_io) {
+        return false;
+    }
+    g->engaged_in_io = true;
+    return true;
+}
+
+static void hv_vpci_leave(HvVpciState *s, bool entered)
+{
+    if (entered) {
+        DEVICE(s)->mem_reentrancy_guard.engaged_in_io = false;
+    }
+}
+
+/* HvVpciProtoOps.guest_error: the engine's mistakes, logged the same way. */
+static void hv_vpci_proto_error(void *opaque, const char *what)
+{
+    hv_vpci_guest_error(HV_VPCI(opaque), "%s", what);
 }
 
 /* ---------------------------------------------------------------- rings */
@@ -143,16 +204,55 @@ static uint32_t hv_vpci_ring_data_size(HvVpciState *s)
     return s->ring_size - HV_VPCI_RING_HDR_SIZE;
 }
 
+/*
+ * Rings must be RAM: a ring over MMIO (hv-vpci's own registers, a child's
+ * BAR) would let the device's own DMA run device code.  Checked when the
+ * channel is enabled and before each use (the memory map can change), and
+ * every ring access carries MemTxAttrs.memory, which the core refuses for
+ * anything that is not RAM.
+ */
+static const MemTxAttrs hv_vpci_ring_attrs = { .memory = 1 };
+
+static bool hv_vpci_is_ram(HvVpciState *s, uint64_t gpa, uint64_t len)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
+
+    RCU_READ_LOCK_GUARD();
+    while (len) {
+        hwaddr xlat, l = len;
+        MemoryRegion *mr = address_space_translate(as, gpa, &xlat, &l, true,
+                                                   hv_vpci_ring_attrs);
+
+        if (!l || !memory_region_is_ram(mr) || memory_region_is_ram_device(mr)
+            || mr->readonly) {
+            return false;
+        }
+        gpa += l;
+        len -= l;
+    }
+    return true;
+}
+
+static MemTxResult hv_vpci_ring_rw(HvVpciState *s, uint64_t gpa, void *buf,
+                                   uint32_t len, bool to_guest)
+{
+    return pci_dma_rw(PCI_DEVICE(s), gpa, buf, len,
+                      to_guest ? DMA_DIRECTION_FROM_DEVICE
+                               : DMA_DIRECTION_TO_DEVICE,
+                      hv_vpci_ring_attrs);
+}
+
 /* Read the header indexes of a ring; false (channel broken) if bad. */
 static bool hv_vpci_ring_indexes(HvVpciState *s, uint64_t ring,
                                  uint32_t *w, uint32_t *r)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
     struct hv_vpci_ring_hdr hdr;
     uint32_t size = hv_vpci_ring_data_size(s);
 
-    if (pci_dma_read(pdev, ring, &hdr, sizeof(hdr)) != MEMTX_OK) {
-        hv_vpci_guest_error(s, "ring 0x%" PRIx64 " unreadable", ring);
+    if (!hv_vpci_is_ram(s, ring, s->ring_size) ||
+        hv_vpci_ring_rw(s, ring, &hdr, sizeof(hdr), false) != MEMTX_OK) {
+        hv_vpci_guest_error(s, "ring 0x%" PRIx64 " is not RAM any more: "
+                            "channel broken", ring);
         s->channel = HV_VPCI_CHANNEL_BROKEN;
         return false;
     }
@@ -172,17 +272,14 @@ static bool hv_vpci_ring_indexes(HvVpciState *s, uint64_t ring,
 static void hv_vpci_ring_copy(HvVpciState *s, uint64_t ring, uint32_t off,
                               void *buf, uint32_t len, bool to_guest)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
     uint32_t size = hv_vpci_ring_data_size(s);
     uint64_t data = ring + HV_VPCI_RING_HDR_SIZE;
     uint32_t first = MIN(len, size - off);
-    DMADirection dir = to_guest ? DMA_DIRECTION_FROM_DEVICE
-                                : DMA_DIRECTION_TO_DEVICE;
 
-    pci_dma_rw(pdev, data + off, buf, first, dir, MEMTXATTRS_UNSPECIFIED);
+    hv_vpci_ring_rw(s, data + off, buf, first, to_guest);
     if (first < len) {
-        pci_dma_rw(pdev, data, (uint8_t *)buf + first, len - first, dir,
-                   MEMTXATTRS_UNSPECIFIED);
+        hv_vpci_ring_rw(s, data, (uint8_t *)buf + first, len - first,
+                        to_guest);
     }
 }
 
@@ -195,9 +292,9 @@ static void hv_vpci_kick(HvVpciState *s)
     if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
         return;
     }
-    pci_dma_read(pdev, s->hg_ring + offsetof(struct hv_vpci_ring_hdr,
+    hv_vpci_ring_rw(s, s->hg_ring + offsetof(struct hv_vpci_ring_hdr,
                                              interrupt_mask),
-                 &mask, sizeof(mask));
+                    &mask, sizeof(mask), false);
     trace_hv_vpci_kick(le32_to_cpu(mask), msi_enabled(pdev));
     if (!mask && msi_enabled(pdev)) {
         msi_notify(pdev, 0);
@@ -205,7 +302,7 @@ static void hv_vpci_kick(HvVpciState *s)
 }
 
 /* HvVpciProtoOps.send: post one packet on the host->guest ring. */
-static void hv_vpci_send(void *opaque, uint16_t pkt_type, uint64_t trans_id,
+static bool hv_vpci_send(void *opaque, uint16_t pkt_type, uint64_t trans_id,
                          const void *payload, uint32_t len)
 {
     HvVpciState *s = opaque;
@@ -217,17 +314,17 @@ static void hv_vpci_send(void *opaque, uint16_t pkt_type, uint64_t trans_id,
 
     if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
         trace_hv_vpci_send_dropped(pkt_type, len, "channel not enabled");
-        return;
+        return false;
     }
     if (!hv_vpci_ring_indexes(s, s->hg_ring, &w, &r)) {
-        return;
+        return false;
     }
     used = w >= r ? w - r : size - r + w;
     /* A writer keeps 8 bytes free so full never looks empty. */
     if (total + 8 > size - used) {
         hv_vpci_guest_error(s, "host->guest ring full: packet 0x%x of %u "
                             "bytes dropped", pkt_type, total);
-        return;
+        return false;
     }
     desc = (struct hv_vpci_pkt_desc) {
         .type = cpu_to_le16(pkt_type),
@@ -245,8 +342,9 @@ static void hv_vpci_send(void *opaque, uint16_t pkt_type, uint64_t trans_id,
      * visible before the guest can see the new write index.
      */
     wi = cpu_to_le32((w + total) % size);
-    pci_dma_write(PCI_DEVICE(s), s->hg_ring, &wi, sizeof(wi));
+    hv_vpci_ring_rw(s, s->hg_ring, &wi, sizeof(wi), true);
     trace_hv_vpci_send_packet(pkt_type, trans_id, total, w);
+    return true;
 }
 
 /*
@@ -307,10 +405,9 @@ static void hv_vpci_process_ring(HvVpciState *s)
                           false);
         r = (r + len) % size;
         ri = cpu_to_le32(r);
-        pci_dma_write(PCI_DEVICE(s),
-                      s->gh_ring + offsetof(struct hv_vpci_ring_hdr,
-                                            read_index),
-                      &ri, sizeof(ri));
+        hv_vpci_ring_rw(s, s->gh_ring + offsetof(struct hv_vpci_ring_hdr,
+                                                 read_index),
+                        &ri, sizeof(ri), true);
         hv_vpci_proto_handle(&s->proto, payload, len - off,
                              le64_to_cpu(desc.trans_id),
                              le16_to_cpu(desc.flags));
@@ -319,9 +416,9 @@ static void hv_vpci_process_ring(HvVpciState *s)
         }
     }
     ri = cpu_to_le32(r);
-    pci_dma_write(PCI_DEVICE(s),
-                  s->gh_ring + offsetof(struct hv_vpci_ring_hdr, read_index),
-                  &ri, sizeof(ri));
+    hv_vpci_ring_rw(s, s->gh_ring + offsetof(struct hv_vpci_ring_hdr,
+                                             read_index),
+                    &ri, sizeof(ri), true);
 }
 
 /* ---------------------------------------------------------------- aperture */
@@ -437,6 +534,13 @@ static bool hv_vpci_window_check(HvVpciState *s, hwaddr off, unsigned size,
                             size);
         return false;
     }
+    /* Config cycles are dword transactions: so is every host bridge's. */
+    if ((off & 3) + size > 4) {
+        hv_vpci_guest_error(s, "window %s at 0x%" HWADDR_PRIx " size %u "
+                            "crosses a dword", write ? "write" : "read", off,
+                            size);
+        return false;
+    }
     return true;
 }
 
@@ -504,11 +608,19 @@ static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
                                  pci_config_size(dev), val, size);
 }
 
-/* The ordering model's view of the decode: what a drained store does. */
+/*
+ * The ordering model's view of the decode: what a drained store does.
+ * From the MMIO handler the re-entrancy guard is engaged already; from
+ * the drain timer, the ordering guard or migration it is engaged here.
+ */
 static void hv_vpci_wc_apply(void *opaque, hwaddr off, uint64_t val,
                              unsigned size)
 {
-    hv_vpci_window_write(opaque, off, size, val);
+    HvVpciState *s = opaque;
+    bool entered = hv_vpci_enter(s);
+
+    hv_vpci_window_write(s, off, size, val);
+    hv_vpci_leave(s, entered);
 }
 
 static uint64_t hv_vpci_wc_read(void *opaque, hwaddr off, unsigned size)
@@ -592,7 +704,14 @@ static void hv_vpci_deliver(HvVpciState *s, uint32_t vector, uint8_t mode,
         return;
     }
     apic_id = object_property_get_uint(OBJECT(cs), "apic-id", NULL);
-    address = HV_VPCI_REMAP_ADDRESS | (apic_id & 0xff) << 12;
+    if (apic_id > 0xff) {
+        /* An xAPIC-format MSI cannot name it (no x2APIC remapping here). */
+        hv_vpci_guest_error(s, "interrupt vector 0x%x targets VP %d, APIC ID "
+                            "0x%" PRIx64 " above 255: dropped", vector,
+                            cpu_index, apic_id);
+        return;
+    }
+    address = HV_VPCI_REMAP_ADDRESS | apic_id << 12;
     data = (vector & 0xff) |
            (mode == HV_VPCI_DELIVERY_LOWEST ? 1u << 8 : 0);
     s->msi_remapped++;
@@ -612,7 +731,15 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
     uint64_t address = HV_VPCI_REMAP_ADDRESS + addr;
     unsigned index = 0;
 
-    if (addr == 0 && size == 4) {
+    if (size != 4 || (addr & 3)) {
+        /* An MSI is an aligned dword write; anything else is a mistake. */
+        s->msi_stale++;
+        hv_vpci_guest_error(s, "function 0x%x: %u-byte write at 0x%" PRIx64
+                            " in the MSI window: dropped", d->devfn, size,
+                            address);
+        return;
+    }
+    if (addr == 0) {
         e = hv_vpci_proto_lookup_irq(&s->proto, val, &index);
     }
     if (e && e->devfn == d->devfn) {
@@ -644,8 +771,77 @@ static const MemoryRegionOps hv_vpci_msi_ops = {
     .write = hv_vpci_msi_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 8 },
-    .impl = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 4 },
 };
+
+/*
+ * A child's DMA or MSI aimed at hv-vpci's own BARs (registers, window,
+ * aperture) is refused: a doorbell or ring traffic must come from a vCPU,
+ * never from a device the guest programmed.  Peer-to-peer DMA between
+ * children is not modelled.
+ */
+static MemTxResult hv_vpci_self_read(void *opaque, hwaddr addr, uint64_t *val,
+                                     unsigned size, MemTxAttrs attrs)
+{
+    HvVpciDmaSpace *d = opaque;
+
+    hv_vpci_guest_error(d->s, "function 0x%x: DMA read of hv-vpci's own BAR "
+                        "(offset 0x%" HWADDR_PRIx ") refused", d->devfn, addr);
+    *val = ~0ULL;
+    return MEMTX_ERROR;
+}
+
+static MemTxResult hv_vpci_self_write(void *opaque, hwaddr addr, uint64_t val,
+                                      unsigned size, MemTxAttrs attrs)
+{
+    HvVpciDmaSpace *d = opaque;
+
+    hv_vpci_guest_error(d->s, "function 0x%x: DMA or MSI write 0x%" PRIx64
+                        " to hv-vpci's own BAR (offset 0x%" HWADDR_PRIx
+                        ") refused", d->devfn, val, addr);
+    return MEMTX_ERROR;
+}
+
+static const MemoryRegionOps hv_vpci_self_ops = {
+    .read_with_attrs = hv_vpci_self_read,
+    .write_with_attrs = hv_vpci_self_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+static const int hv_vpci_self_bars[2] = {
+    HV_VPCI_REG_BAR, HV_VPCI_APERTURE_BAR,
+};
+
+/* Keep one DMA space's refusal regions over hv-vpci's BARs. */
+static void hv_vpci_dma_track_bars(HvVpciState *s, HvVpciDmaSpace *d)
+{
+    for (int i = 0; i < 2; i++) {
+        uint64_t gpa = pci_get_bar_addr(PCI_DEVICE(s), hv_vpci_self_bars[i]);
+
+        if (gpa == d->self_gpa[i]) {
+            continue;
+        }
+        memory_region_transaction_begin();
+        if (d->self_gpa[i] != PCI_BAR_UNMAPPED) {
+            memory_region_del_subregion(&d->root, &d->self[i]);
+        }
+        if (gpa != PCI_BAR_UNMAPPED) {
+            memory_region_add_subregion_overlap(&d->root, gpa, &d->self[i], 2);
+        }
+        memory_region_transaction_commit();
+        d->self_gpa[i] = gpa;
+    }
+}
+
+static void hv_vpci_track_bars(HvVpciState *s)
+{
+    for (int devfn = 0; devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
+        if (s->dma[devfn]) {
+            hv_vpci_dma_track_bars(s, s->dma[devfn]);
+        }
+    }
+}
 
 static AddressSpace *hv_vpci_dma_as(PCIBus *bus, void *opaque, int devfn)
 {
@@ -666,8 +862,25 @@ static AddressSpace *hv_vpci_dma_as(PCIBus *bus, void *opaque, int devfn)
     memory_region_add_subregion_overlap(&d->root, 0, &d->sysmem, 0);
     memory_region_init_io(&d->msi, OBJECT(s), &hv_vpci_msi_ops, d,
                           "hv-vpci-msi-remap", HV_VPCI_REMAP_WINDOW_SIZE);
+    /*
+     * A child's MSI can fire from inside a window config write (an unmask
+     * with the vector pending): QEMU's guard would drop it.  The handler
+     * only reads the remap table and writes the local APIC.
+     */
+    d->msi.disable_reentrancy_guard = true;
     memory_region_add_subregion_overlap(&d->root, HV_VPCI_REMAP_ADDRESS,
                                         &d->msi, 1);
+    for (int i = 0; i < 2; i++) {
+        uint64_t size = hv_vpci_self_bars[i] == HV_VPCI_REG_BAR ?
+                        HV_VPCI_REG_SIZE : s->aperture_size;
+
+        memory_region_init_io(&d->self[i], OBJECT(s), &hv_vpci_self_ops, d,
+                              "hv-vpci-dma-self", size);
+        /* It only logs and refuses: let it say so even from inside. */
+        d->self[i].disable_reentrancy_guard = true;
+        d->self_gpa[i] = PCI_BAR_UNMAPPED;
+    }
+    hv_vpci_dma_track_bars(s, d);
     address_space_init(&d->as, &d->root, name);
     s->dma[devfn] = d;
     return &d->as;
@@ -754,7 +967,9 @@ static bool hv_vpci_rings_valid(HvVpciState *s)
 
     return size >= HV_VPCI_RING_MIN_SIZE && size <= HV_VPCI_RING_MAX_SIZE &&
            is_power_of_2(size) && s->gh_ring && s->hg_ring &&
-           !((s->gh_ring | s->hg_ring) & (HV_VPCI_RING_HDR_SIZE - 1));
+           !((s->gh_ring | s->hg_ring) & (HV_VPCI_RING_HDR_SIZE - 1)) &&
+           hv_vpci_is_ram(s, s->gh_ring, size) &&
+           hv_vpci_is_ram(s, s->hg_ring, size);
 }
 
 static void hv_vpci_channel_reset(HvVpciState *s)
@@ -778,7 +993,8 @@ static void hv_vpci_write_ctrl(HvVpciState *s, uint32_t val)
     }
     if (!hv_vpci_rings_valid(s)) {
         hv_vpci_guest_error(s, "enable with invalid rings (0x%" PRIx64
-                            ", 0x%" PRIx64 ", size 0x%x)", s->gh_ring,
+                            ", 0x%" PRIx64 ", size 0x%x: aligned, a power "
+                            "of two, in RAM)", s->gh_ring,
                             s->hg_ring, s->ring_size);
         return;
     }
@@ -844,25 +1060,59 @@ static const MemoryRegionOps hv_vpci_reg_ops = {
 
 /* ---------------------------------------------------------------- hotplug */
 
+/*
+ * HvVpciProtoOps.eject_complete.  Called from inside the ring (a doorbell)
+ * or a channel reset, with the function's own code possibly on the stack
+ * (its config write raised the MSI that rang the doorbell): the unplug
+ * runs later, from a bottom half under the device's re-entrancy guard.
+ */
 static void hv_vpci_eject_complete(void *opaque, PCIDevice *dev)
 {
     HvVpciState *s = opaque;
 
-    trace_hv_vpci_unplug(dev->devfn);
-    hotplug_handler_unplug(HOTPLUG_HANDLER(s), DEVICE(dev), &error_abort);
-    object_unparent(OBJECT(dev));
+    set_bit(dev->devfn, s->unplug_pending);
+    qemu_bh_schedule(s->unplug_bh);
+}
+
+static void hv_vpci_unplug_bh(void *opaque)
+{
+    HvVpciState *s = opaque;
+    int devfn;
+
+    while ((devfn = find_first_bit(s->unplug_pending,
+                                   HV_VPCI_MAX_FUNCTIONS)) <
+           HV_VPCI_MAX_FUNCTIONS) {
+        PCIDevice *dev = s->bus->devices[devfn];
+        Error *err = NULL;
+
+        clear_bit(devfn, s->unplug_pending);
+        hv_vpci_proto_forget_function(&s->proto, devfn);
+        if (!dev) {
+            continue;
+        }
+        trace_hv_vpci_unplug(devfn);
+        hotplug_handler_unplug(HOTPLUG_HANDLER(s), DEVICE(dev), &err);
+        if (err) {
+            warn_reportf_err(err, "hv-vpci: unplug of function 0x%x: ", devfn);
+            continue;
+        }
+        object_unparent(OBJECT(dev));
+    }
 }
 
 static void hv_vpci_plug(HotplugHandler *hh, DeviceState *dev, Error **errp)
 {
     HvVpciState *s = HV_VPCI(hh);
+    bool entered;
 
     if (!dev->hotplugged) {
         return;     /* cold-plugged: the guest will query */
     }
     trace_hv_vpci_plug(PCI_DEVICE(dev)->devfn);
+    entered = hv_vpci_enter(s);
     hv_vpci_proto_send_bus_relations(&s->proto);
     hv_vpci_kick(s);
+    hv_vpci_leave(s, entered);
 }
 
 static void hv_vpci_unplug_request(HotplugHandler *hh, DeviceState *dev,
@@ -870,19 +1120,31 @@ static void hv_vpci_unplug_request(HotplugHandler *hh, DeviceState *dev,
 {
     HvVpciState *s = HV_VPCI(hh);
     PCIDevice *pdev = PCI_DEVICE(dev);
+    HvVpciFuncState *f = &s->proto.func[pdev->devfn];
+    bool entered;
 
-    if (s->proto.func[pdev->devfn].eject_pending) {
+    if (f->eject_pending || f->ejected) {
         error_setg(errp, "hv-vpci: eject of function 0x%x already pending",
                    pdev->devfn);
         return;
     }
-    if (!hv_vpci_proto_send_eject(&s->proto, pdev)) {
+    entered = hv_vpci_enter(s);
+    switch (hv_vpci_proto_send_eject(&s->proto, pdev)) {
+    case HV_VPCI_EJECT_SENT:
+        hv_vpci_kick(s);
+        break;
+    case HV_VPCI_EJECT_NO_GUEST:
         /* No guest driver: nobody to ask. */
-        hv_vpci_proto_forget_function(&s->proto, pdev->devfn);
+        f->ejected = true;
         hv_vpci_eject_complete(s, pdev);
-        return;
+        break;
+    case HV_VPCI_EJECT_NOT_SENT:
+        error_setg(errp, "hv-vpci: the EJECT of function 0x%x could not be "
+                   "posted (host->guest ring full or channel down)",
+                   pdev->devfn);
+        break;
     }
-    hv_vpci_kick(s);
+    hv_vpci_leave(s, entered);
 }
 
 static void hv_vpci_unplug(HotplugHandler *hh, DeviceState *dev, Error **errp)
@@ -894,7 +1156,7 @@ static void hv_vpci_unplug(HotplugHandler *hh, DeviceState *dev, Error **errp)
 
 static const HvVpciProtoOps hv_vpci_proto_ops = {
     .send = hv_vpci_send,
-    .guest_error = hv_vpci_count_error,
+    .guest_error = hv_vpci_proto_error,
     .map_window = hv_vpci_map_window,
     .unmap_window = hv_vpci_unmap_window,
     .range_in_aperture = hv_vpci_range_in_aperture,
@@ -906,6 +1168,7 @@ static void hv_vpci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 {
     pci_default_write_config(pdev, addr, val, len);
     hv_vpci_update_aperture(HV_VPCI(pdev));
+    hv_vpci_track_bars(HV_VPCI(pdev));
 }
 
 /* Validate the ordering model's properties; nothing is allocated yet. */
@@ -1031,6 +1294,8 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
     if (!hv_vpci_wc_start(s, errp)) {
         goto err_bus;
     }
+    s->unplug_bh = qemu_bh_new_guarded(hv_vpci_unplug_bh, s,
+                                       &DEVICE(s)->mem_reentrancy_guard);
     hv_vpci_proto_init(&s->proto, &hv_vpci_proto_ops, s, s->bus);
     return;
 
@@ -1048,6 +1313,7 @@ static void hv_vpci_exit(PCIDevice *pdev)
 
     hv_vpci_unmap_window(s);
     hv_vpci_wc_stop(s);
+    g_clear_pointer(&s->unplug_bh, qemu_bh_delete);
     msi_uninit(pdev);
 }
 
@@ -1060,14 +1326,35 @@ static void hv_vpci_reset(DeviceState *dev)
     s->ring_size = 0;
     s->ctrl = 0;
     s->errors = 0;
+    s->errors_logged = 0;
     hv_vpci_channel_reset(s);
+    hv_vpci_track_bars(s);
 }
 
+/* Stores still buffered in the WC model reach the device before it is saved. */
+static int hv_vpci_pre_save(void *opaque)
+{
+    HvVpciState *s = opaque;
+
+    vpci_wc_drain_all(&s->wc);
+    return 0;
+}
+
+/* The stream is as untrusted as the guest: refuse state no guest can reach. */
 static int hv_vpci_post_load(void *opaque, int version_id)
 {
     HvVpciState *s = opaque;
 
+    if (s->channel > HV_VPCI_CHANNEL_BROKEN ||
+        (s->channel == HV_VPCI_CHANNEL_ENABLED && !hv_vpci_rings_valid(s)) ||
+        !hv_vpci_proto_state_valid(&s->proto)) {
+        error_report("hv-vpci: invalid migration state (channel %u, rings "
+                     "0x%" PRIx64 "/0x%" PRIx64 " size 0x%x)", s->channel,
+                     s->gh_ring, s->hg_ring, s->ring_size);
+        return -EINVAL;
+    }
     hv_vpci_update_aperture(s);
+    hv_vpci_track_bars(s);
     hv_vpci_unmap_window(s);
     if (s->proto.mmio_base) {
         hv_vpci_map_window(s, s->proto.mmio_base);
@@ -1079,6 +1366,7 @@ static const VMStateDescription vmstate_hv_vpci = {
     .name = TYPE_HV_VPCI,
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = hv_vpci_pre_save,
     .post_load = hv_vpci_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, HvVpciState),

@@ -54,21 +54,30 @@ typedef struct HvVpciIrqEntry {
 typedef struct HvVpciFuncState {
     bool resources_assigned;    /* RESOURCES_ASSIGNED seen, not released */
     bool eject_pending;         /* EJECT sent, EJECTION_COMPLETE awaited */
+    bool ejected;               /* ejection done, unplug not run yet: hidden */
 } HvVpciFuncState;
+
+typedef enum HvVpciEjectResult {
+    HV_VPCI_EJECT_SENT,         /* EJECT on the ring, completion awaited */
+    HV_VPCI_EJECT_NO_GUEST,     /* protocol not up: unplug directly */
+    HV_VPCI_EJECT_NOT_SENT,     /* ring full or channel down: nothing pending */
+} HvVpciEjectResult;
 
 /* What the engine needs from its transport and from the device. */
 typedef struct HvVpciProtoOps {
-    /* Post one packet (descriptor type, trans_id, payload) to the guest. */
-    void (*send)(void *opaque, uint16_t pkt_type, uint64_t trans_id,
+    /* Post one packet (descriptor type, trans_id, payload) to the guest;
+     * false if it could not be posted (the transport logged why). */
+    bool (*send)(void *opaque, uint16_t pkt_type, uint64_t trans_id,
                  const void *payload, uint32_t len);
-    /* Count one guest mistake (the engine has already logged it). */
-    void (*guest_error)(void *opaque);
+    /* Log and count one guest mistake (the engine has traced it). */
+    void (*guest_error)(void *opaque, const char *what);
     /* Map the config window at @gpa; false if it does not fit. */
     bool (*map_window)(void *opaque, uint64_t gpa);
     void (*unmap_window)(void *opaque);
     /* Does [gpa, gpa + len) lie inside the MMIO aperture? */
     bool (*range_in_aperture)(void *opaque, uint64_t gpa, uint64_t len);
-    /* The guest completed the ejection of @dev: unplug it. */
+    /* The guest completed the ejection of @dev (or its channel went away
+     * with the eject pending): unplug it, never from inside this call. */
     void (*eject_complete)(void *opaque, PCIDevice *dev);
 } HvVpciProtoOps;
 
@@ -90,13 +99,14 @@ void hv_vpci_proto_reset(HvVpciProto *p);
 void hv_vpci_proto_handle(HvVpciProto *p, const void *payload, uint32_t len,
                           uint64_t trans_id, uint16_t flags);
 void hv_vpci_proto_send_bus_relations(HvVpciProto *p);
-bool hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev);
+HvVpciEjectResult hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev);
 void hv_vpci_proto_forget_function(HvVpciProto *p, uint8_t devfn);
 const HvVpciIrqEntry *hv_vpci_proto_lookup_irq(HvVpciProto *p,
                                                uint32_t data,
                                                unsigned *index);
 PCIDevice *hv_vpci_proto_find_function(HvVpciProto *p, uint32_t wslot);
 const char *hv_vpci_proto_state_name(HvVpciProtoState state);
+bool hv_vpci_proto_state_valid(const HvVpciProto *p);
 
 extern const VMStateDescription vmstate_hv_vpci_proto;
 

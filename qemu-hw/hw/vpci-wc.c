@@ -129,12 +129,21 @@ static void wc_report(VpciWc *wc, VpciWcHazardKind kind, bool is_store,
     }
 }
 
-/* Lines of one buffer reach the device in the configured order. */
+/*
+ * Lines of one buffer reach the device in the configured order.  The
+ * stores are moved out of the buffer before the first apply(): device
+ * code runs from there (a child's config write, its MSI...), and the
+ * buffer must already be empty and consistent if anything looks at it.
+ * Nothing re-enters the model meanwhile (wc->busy, and the device keeps
+ * its MMIO re-entrancy guard engaged around apply()).
+ */
 static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
 {
     VpciWcBuffer *buf = &wc->buffers[vcpu];
     unsigned n = buf->nlines;
     unsigned *order = wc->line_order;
+    VpciWcStore *out = wc->inflight;
+    unsigned nout = 0;
 
     if (!n) {
         return;
@@ -152,21 +161,22 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
             order[j] = t;
         }
     }
-    trace_vpci_wc_drain(vcpu, n, why);
-    wc->drains++;
-    /* Empty the buffer first: apply() may re-enter the window model. */
-    buf->nlines = 0;
     for (unsigned i = 0; i < n; i++) {
         VpciWcLine *line = &buf->lines[order[i]];
 
         /* Stores combined in one line land in program order. */
-        for (unsigned s = 0; s < line->nstores; s++) {
-            VpciWcStore *st = &line->stores[s];
-
-            wc->apply(wc->opaque, st->offset, st->value, st->size);
-        }
+        memcpy(&out[nout], line->stores, line->nstores * sizeof(*out));
+        nout += line->nstores;
         line->nstores = 0;
     }
+    buf->nlines = 0;
+    trace_vpci_wc_drain(vcpu, n, why);
+    wc->drains++;
+    wc->busy = true;
+    for (unsigned i = 0; i < nout; i++) {
+        wc->apply(wc->opaque, out[i].offset, out[i].value, out[i].size);
+    }
+    wc->busy = false;
 }
 
 static void wc_rearm(VpciWc *wc)
@@ -187,7 +197,9 @@ static void wc_rearm(VpciWc *wc)
 
 static uint64_t buffer_oldest_seq(const VpciWcBuffer *buf)
 {
-    return buffer_pick(buf, false, 0, false)->seq;
+    const VpciWcStore *st = buffer_pick(buf, false, 0, false);
+
+    return st ? st->seq : UINT64_MAX;
 }
 
 /*
@@ -246,6 +258,10 @@ static void wc_timer_cb(void *opaque)
 {
     VpciWc *wc = opaque;
 
+    if (wc->busy) {
+        wc_rearm(wc);
+        return;
+    }
     wc_sync(wc);
     wc_rearm(wc);
 }
@@ -262,6 +278,9 @@ static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
             continue;
         }
         st = buffer_pick(&wc->buffers[v], false, 0, false);
+        if (!st) {
+            continue;
+        }
         wc_report(wc, VPCI_WC_HAZARD_CROSS_VCPU, is_store, cs->cpu_index,
                   offset, size, pc ? pc : wc_guest_pc(cs), v, st);
         return;
@@ -295,6 +314,9 @@ static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, bool is_store,
         return;
     }
     BQL_LOCK_GUARD();
+    if (wc->busy) {
+        return;     /* a drain is applying stores: the next call drains */
+    }
     if (!buf->nlines) {
         cpu_ordering_guard_disarm(cs);
     } else if (drained) {
@@ -302,11 +324,29 @@ static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, bool is_store,
         wc_rearm(wc);
         cpu_ordering_guard_disarm(cs);
     } else {
-        wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
-                  cs->cpu_index, addr, 0, pc, cs->cpu_index,
-                  buffer_pick(buf, true, 0, false));
-        buf->guard_reported = true;
+        const VpciWcStore *st = buffer_pick(buf, true, 0, false);
+
+        if (st) {
+            wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
+                      cs->cpu_index, addr, 0, pc, cs->cpu_index, st);
+        }
+        qatomic_set(&buf->guard_reported, true);
     }
+}
+
+/*
+ * A window access from inside a drain: device code reached the window
+ * while applying stores (a child's MSI aimed at it, say).  The device's
+ * re-entrancy guard should have stopped it; refuse it here as well, so
+ * the buffers and scratch arrays cannot be overwritten mid-drain.
+ */
+static void wc_reentered(VpciWc *wc, const char *what, hwaddr offset,
+                         unsigned size)
+{
+    wc->reentered++;
+    qemu_log_mask(LOG_GUEST_ERROR, "hv-vpci: window %s at 0x%" HWADDR_PRIx
+                  " size %u while the WC model drains: refused\n", what,
+                  offset, size);
 }
 
 static VpciWcLine *buffer_find_line(VpciWcBuffer *buf, hwaddr base)
@@ -328,6 +368,10 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
     const VpciWcStore *other;
     uint64_t pc;
 
+    if (wc->busy) {
+        wc_reentered(wc, "store", offset, size);
+        return;
+    }
     if (!wc->enabled || !cs) {
         wc->apply(wc->opaque, offset, value, size);
         return;
@@ -353,8 +397,8 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
             wc_drain_buffer(wc, cs->cpu_index, "full");
         }
         if (!buf->nlines) {
-            buf->epoch = qatomic_read(&cs->ordering_epoch);
-            buf->guard_reported = false;
+            qatomic_set(&buf->epoch, qatomic_read(&cs->ordering_epoch));
+            qatomic_set(&buf->guard_reported, false);
             buf->deadline_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
                                wc->delay_ns;
         }
@@ -381,6 +425,10 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
     VpciWcBuffer *buf;
     const VpciWcStore *other;
 
+    if (wc->busy) {
+        wc_reentered(wc, "load", offset, size);
+        return ~0ULL;
+    }
     if (!wc->enabled || !cs) {
         return wc->read(wc->opaque, offset, size);
     }
@@ -435,6 +483,8 @@ void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
     wc->buffers = g_new0(VpciWcBuffer, nvcpus);
     wc->due = g_new(unsigned, nvcpus);
     wc->line_order = g_new(unsigned, wc->lines_per_vcpu);
+    wc->inflight = g_new(VpciWcStore,
+                         wc->lines_per_vcpu * VPCI_WC_STORES_PER_LINE);
     for (unsigned v = 0; v < nvcpus; v++) {
         wc->buffers[v].lines = g_new0(VpciWcLine, wc->lines_per_vcpu);
     }
@@ -450,6 +500,7 @@ void vpci_wc_finalize(VpciWc *wc)
     g_clear_pointer(&wc->buffers, g_free);
     g_clear_pointer(&wc->due, g_free);
     g_clear_pointer(&wc->line_order, g_free);
+    g_clear_pointer(&wc->inflight, g_free);
     if (wc->timer) {
         timer_free(wc->timer);
         wc->timer = NULL;

@@ -108,6 +108,10 @@ typedef struct VpciWc {
     VpciWcBuffer *buffers;      /* [nvcpus], by cpu_index */
     unsigned *due;              /* [nvcpus] scratch: no allocation per access */
     unsigned *line_order;       /* [lines_per_vcpu] scratch */
+    VpciWcStore *inflight;      /* [lines_per_vcpu * STORES_PER_LINE]: the
+                                 * stores of the drain being applied */
+    bool busy;                  /* a drain is calling apply() */
+    uint64_t reentered;         /* window accesses refused mid-drain */
     QEMUTimer *timer;
     uint64_t next_seq;
     uint64_t rng;               /* xorshift64* state, from seed */

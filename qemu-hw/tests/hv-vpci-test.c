@@ -15,6 +15,7 @@
 #include "hw/pci/pci_regs.h"
 #include "../../../hw/vpci-rig/hv-vpci-wire.h"
 #include "../../../hw/vpci-rig/vpci-testfn-regs.h"
+#include "vcpu-prog.h"
 
 #define HV_VPCI_DEVFN   QPCI_DEVFN(4, 0)
 #define RING_SIZE       0x4000
@@ -805,6 +806,332 @@ static void test_window_bad_slot(void)
     drv_stop(d);
 }
 
+/* ---------------------------------------------------------------- hostile */
+
+/*
+ * Re-entrancy (issue 9).  A guest can aim a child's MSI at hv-vpci's own
+ * registers or window and make it fire from inside device code: a pending
+ * vector unmasked through the window.  The interesting paths need a vCPU
+ * (the WC model drains from its timer and from the vCPU's ordering guard),
+ * so these tests run TCG with the vcpu-prog firmware.
+ */
+
+#define FLAG_ADDR       0x20000     /* RAM the vCPU programs write */
+#define HP_WSLOT        HV_VPCI_WSLOT(2, 0)
+#define HP_BAR_OFF      0x200000    /* hot-added function's BAR 0 */
+
+static Drv *drv_start_vcpu(const char *extra, char **bios)
+{
+    g_autofree char *args = NULL;
+
+    *bios = vcpu_prog_bios();
+    args = g_strdup_printf(VCPU_PROG_ARGS "%s", *bios, extra ? extra : "");
+    return drv_start(args);
+}
+
+static void drv_stop_vcpu(Drv *d, char *bios)
+{
+    drv_stop(d);
+    unlink(bios);
+    g_free(bios);
+}
+
+static void vm_cont(Drv *d)
+{
+    qtest_qmp_assert_success(d->qts, "{ 'execute': 'cont' }");
+}
+
+/* Wait (bounded) until the vCPUs wrote @val at @addr. */
+static void wait_ram(Drv *d, uint64_t addr, uint32_t val)
+{
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+    while (qtest_readl(d->qts, addr) != val) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
+/* Wait (bounded) until ERRORS reaches @n. */
+static void wait_errors(Drv *d, uint32_t n)
+{
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+    while (errors(d) < n) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
+/*
+ * Give function @wslot a BAR at aperture + @bar_off, MSI with 2 vectors
+ * aimed at @address, both masked and both pending.
+ */
+static void msi_pending_at(Drv *d, uint32_t wslot, uint32_t bar_off,
+                           uint64_t address, uint16_t data)
+{
+    cfg_writel(d, wslot, PCI_BASE_ADDRESS_0, d->aperture + bar_off);
+    cfg_writew(d, wslot, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    cfg_writel(d, wslot, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_LO, address);
+    cfg_writel(d, wslot, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_HI, address >> 32);
+    cfg_writew(d, wslot, TESTFN_MSI_CAP + PCI_MSI_DATA_64, data);
+    cfg_writel(d, wslot, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 0x3);
+    cfg_writew(d, wslot, TESTFN_MSI_CAP + PCI_MSI_FLAGS,
+               PCI_MSI_FLAGS_ENABLE | 1 << 4);      /* 2 vectors */
+    qtest_writel(d->qts, d->aperture + bar_off + VPCI_TESTFN_REG_DOORBELL, 0);
+    qtest_writel(d->qts, d->aperture + bar_off + VPCI_TESTFN_REG_DOORBELL, 1);
+    g_assert_cmphex(cfg_readl(d, wslot, TESTFN_MSI_CAP + PCI_MSI_PENDING_64),
+                    ==, 0x3);
+}
+
+/*
+ * Finding 1: an eject is pending, the function's two pending MSIs point at
+ * hv-vpci's DOORBELL, an EJECTION_COMPLETE waits unrung in the ring; the
+ * vCPU unmasks through the window and halts, and the WC delay timer
+ * drains the store.  Before the fix the nested doorbell unplugged the
+ * function from inside its own msi_write_config (use-after-free).  Now
+ * the MSIs are refused as DMA to hv-vpci's own BAR, and the eject
+ * completes at the guest's next doorbell.
+ */
+static void test_reentry_unmask_to_doorbell(void)
+{
+    char *bios;
+    Drv *d = drv_start_vcpu("-global hv-vpci.wc=on", &bios);
+    const struct hv_vpci_child_msg *ej = (void *)d->inband;
+    struct hv_vpci_ejection_complete done = {
+        .type = HV_VPCI_EJECTION_COMPLETE, .wslot = HP_WSLOT,
+    };
+    uint32_t e;
+
+    bring_up(d);
+    qtest_qmp_device_add(d->qts, "vpci-testfn", "hp0",
+                         "{'bus': 'vpci0', 'addr': '2.0'}");
+    drain(d, 0, NULL, NULL);
+    msi_pending_at(d, HP_WSLOT, HP_BAR_OFF,
+                   d->regs.addr + HV_VPCI_REG_DOORBELL, 0);
+    qtest_qmp_device_del_send(d->qts, "hp0");
+    drain(d, 0, NULL, NULL);
+    g_assert_cmphex(ej->type, ==, HV_VPCI_EJECT);
+    post(d, &done, sizeof(done), 0);                /* not rung */
+    e = errors(d);
+
+    vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_STORE32,
+                  d->aperture + HV_VPCI_CFG_SELECT_OFFSET, HP_WSLOT);
+    vcpu_prog_cmd(d->qts, 0, 1, VCPU_OP_STORE32,
+                  d->aperture + HV_VPCI_CFG_PAGE_OFFSET + TESTFN_MSI_CAP +
+                  PCI_MSI_MASK_64, 0);
+    vcpu_prog_cmd(d->qts, 0, 2, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(d->qts, 0, 3, VCPU_OP_HALT, 0, 0);
+    vm_cont(d);
+    wait_ram(d, FLAG_ADDR, 1);
+    wait_errors(d, e + 2);          /* both vectors refused */
+    g_assert_cmpuint(errors(d), ==, e + 2);
+    g_assert_cmphex(cfg_readl(d, HP_WSLOT, TESTFN_MSI_CAP +
+                              PCI_MSI_PENDING_64), ==, 0);
+
+    /* The guest rings: the eject completes, the function goes. */
+    doorbell(d);
+    qtest_qmp_eventwait(d->qts, "DEVICE_DELETED");
+    g_assert_cmphex(cfg_readl(d, HP_WSLOT, 0), ==, 0xffffffff);
+    assert_still_works(d);
+    drv_stop_vcpu(d, bios);
+}
+
+/*
+ * Finding 2: the pending MSI points at the window's select page and the
+ * unmask drains at an MFENCE, through the vCPU's ordering guard.  Before
+ * the fix the MSI re-entered the WC model mid-drain and left a buffer
+ * with a line and no stores: the vCPU's next RAM store dereferenced NULL.
+ * Now it is refused, the window keeps its slot and the vCPU runs on.
+ */
+static void test_reentry_unmask_to_window(void)
+{
+    char *bios;
+    Drv *d = drv_start_vcpu("-global hv-vpci.wc=on", &bios);
+    uint32_t e;
+
+    bring_up(d);
+    msi_pending_at(d, WSLOT_F0, TESTFN_BAR_OFF,
+                   d->aperture + HV_VPCI_CFG_SELECT_OFFSET, WSLOT_F1);
+    e = errors(d);
+    vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_STORE32,
+                  d->aperture + HV_VPCI_CFG_SELECT_OFFSET, WSLOT_F0);
+    vcpu_prog_cmd(d->qts, 0, 1, VCPU_OP_STORE32,
+                  d->aperture + HV_VPCI_CFG_PAGE_OFFSET + TESTFN_MSI_CAP +
+                  PCI_MSI_MASK_64, 0);
+    vcpu_prog_cmd(d->qts, 0, 2, VCPU_OP_MFENCE, 0, 0);
+    vcpu_prog_cmd(d->qts, 0, 3, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(d->qts, 0, 4, VCPU_OP_LOAD32,
+                  d->aperture + HV_VPCI_CFG_PAGE_OFFSET +
+                  VPCI_TESTFN_CFG_SIG_BASE, 0);
+    vcpu_prog_cmd(d->qts, 0, 5, VCPU_OP_STORE32, FLAG_ADDR, 2);
+    vcpu_prog_cmd(d->qts, 0, 6, VCPU_OP_HALT, 0, 0);
+    vm_cont(d);
+    wait_ram(d, FLAG_ADDR, 2);
+    /* Still function 0 selected: the MSIs' "select F1" never landed. */
+    g_assert_cmphex(vcpu_prog_result(d->qts, 0, 4), ==,
+                    VPCI_TESTFN_SIG(0, VPCI_TESTFN_CFG_SIG_BASE));
+    wait_errors(d, e + 2);
+    g_assert_cmpuint(errors(d), ==, e + 2);
+    assert_still_works(d);
+    drv_stop_vcpu(d, bios);
+}
+
+/*
+ * Finding 3: a vector pending while masked, unmasked through the window
+ * (from the MMIO handler, so QEMU's guard is engaged): it is delivered
+ * through the remap table, not dropped as re-entrant I/O.
+ */
+static void unmask_delivers(const char *extra)
+{
+    Drv *d = drv_start(extra);
+    struct hv_vpci_tran_int_desc t;
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x44, 0, &t), ==, 0);
+    testfn_program_msi(d, &t);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 1);
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, TESTFN_MSI_CAP +
+                              PCI_MSI_PENDING_64), ==, 1);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 0);
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, TESTFN_MSI_CAP +
+                              PCI_MSI_PENDING_64), ==, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 1);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x44);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+static void test_reentry_unmask_delivers(void)
+{
+    unmask_delivers(NULL);
+    unmask_delivers("-global hv-vpci.wc=on");
+}
+
+/*
+ * Finding 4: rings must be RAM (one over hv-vpci's own registers let
+ * device_del ring the doorbell from inside the unplug request), and a
+ * doorbell that arrives by DMA (a child's MSI) is refused.
+ */
+static void test_rings_must_be_ram(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_msg q = { .type = HV_VPCI_QUERY_BUS_RELATIONS };
+    uint32_t e;
+
+    reg_write(d, HV_VPCI_REG_CTRL, 0);
+    reg_write(d, HV_VPCI_REG_HG_RING_LO, d->regs.addr);
+    reg_write(d, HV_VPCI_REG_CTRL, HV_VPCI_CTRL_ENABLE);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_STATUS), ==, 0);
+    g_assert_cmpuint(errors(d), ==, 1);
+    channel_enable(d);
+    bring_up(d);
+
+    /* A packet posted, and a child's MSI aimed at the doorbell. */
+    msi_pending_at(d, WSLOT_F0, TESTFN_BAR_OFF,
+                   d->regs.addr + HV_VPCI_REG_DOORBELL, 0);
+    post(d, &q, sizeof(q), 0);
+    e = errors(d);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 0);
+    g_assert_cmpuint(errors(d), ==, e + 2);
+    g_assert_cmpuint(qtest_readl(d->qts, GH_RING + 4), !=, d->gh_w);
+    d->inband_count = 0;
+    doorbell(d);                    /* the guest's own doorbell works */
+    g_assert_cmpuint(qtest_readl(d->qts, GH_RING + 4), ==, d->gh_w);
+    drain(d, 0, NULL, NULL);
+    g_assert_cmpuint(d->inband_count, ==, 1);
+    drv_stop(d);
+}
+
+/* An EJECT that cannot be posted leaves nothing pending: retry works. */
+static void test_eject_not_posted(void)
+{
+    Drv *d = drv_start(NULL);
+    const struct hv_vpci_child_msg *ej = (void *)d->inband;
+    QDict *rsp;
+    uint32_t w;
+
+    bring_up(d);
+    qtest_qmp_device_add(d->qts, "vpci-testfn", "hp0",
+                         "{'bus': 'vpci0', 'addr': '2.0'}");
+    drain(d, 0, NULL, NULL);
+    /* Host->guest ring full: read index just past the write index. */
+    w = qtest_readl(d->qts, HG_RING);
+    qtest_writel(d->qts, HG_RING + 4, (w + 8) % RING_DATA);
+    rsp = qtest_qmp(d->qts, "{ 'execute': 'device_del', "
+                    "'arguments': { 'id': 'hp0' } }");
+    g_assert_true(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    qtest_writel(d->qts, HG_RING + 4, w);
+    d->inband_count = 0;
+    qtest_qmp_device_del_send(d->qts, "hp0");
+    drain(d, 0, NULL, NULL);
+    g_assert_cmpuint(d->inband_count, ==, 1);
+    g_assert_cmphex(ej->type, ==, HV_VPCI_EJECT);
+    drv_stop(d);
+}
+
+/* A channel reset with an eject pending completes it. */
+static void test_eject_on_channel_reset(void)
+{
+    Drv *d = drv_start(NULL);
+
+    bring_up(d);
+    qtest_qmp_device_add(d->qts, "vpci-testfn", "hp0",
+                         "{'bus': 'vpci0', 'addr': '2.0'}");
+    drain(d, 0, NULL, NULL);
+    qtest_qmp_device_del_send(d->qts, "hp0");
+    drain(d, 0, NULL, NULL);
+    reg_write(d, HV_VPCI_REG_CTRL, 0);
+    qtest_qmp_eventwait(d->qts, "DEVICE_DELETED");
+    channel_enable(d);
+    bring_up(d);
+    g_assert_cmphex(cfg_readl(d, HP_WSLOT, 0), ==, 0xffffffff);
+    drv_stop(d);
+}
+
+/* Config cycles are dwords: an access across one is refused. */
+static void test_window_cross_dword(void)
+{
+    Drv *d = drv_start(NULL);
+
+    bring_up(d);
+    cfg_select(d, WSLOT_F0);
+    g_assert_cmphex(qtest_readw(d->qts, d->aperture +
+                                HV_VPCI_CFG_PAGE_OFFSET + 3), ==, 0xffff);
+    g_assert_cmpuint(errors(d), ==, 1);
+    g_assert_cmphex(qtest_readw(d->qts, d->aperture +
+                                HV_VPCI_CFG_PAGE_OFFSET + 2), ==,
+                    VPCI_TESTFN_DEVICE_ID);
+    g_assert_cmpuint(errors(d), ==, 1);
+    drv_stop(d);
+}
+
+/* CREATE_INTERRUPT: a vector (block) past 0xff is invalid. */
+static void test_irq_vector_range(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_create_interrupt3 m = {
+        .type = HV_VPCI_CREATE_INTERRUPT_MESSAGE3, .wslot = WSLOT_F0,
+        .int_desc = { .vector = 0x100, .vector_count = 1,
+                      .processor_count = 1, .processor_array = { 0 } },
+    };
+
+    bring_up(d);
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    m.int_desc.vector = 0xfe;
+    m.int_desc.vector_count = 4;
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+                    HV_VPCI_STATUS_INVALID_PARAMETER);
+    m.int_desc.vector = 0xfc;
+    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==, 0);
+    g_assert_cmpuint(errors(d), ==, 2);
+    drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -832,6 +1159,18 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/irq/stale-drop", test_irq_stale_drop);
     qtest_add_func("/vpci/irq/unknown-function", test_irq_unknown_function);
     qtest_add_func("/vpci/hotplug/add-eject", test_hotplug);
+    qtest_add_func("/vpci/hotplug/eject-not-posted", test_eject_not_posted);
+    qtest_add_func("/vpci/hotplug/eject-on-channel-reset",
+                   test_eject_on_channel_reset);
+    qtest_add_func("/vpci/window/cross-dword", test_window_cross_dword);
+    qtest_add_func("/vpci/irq/vector-range", test_irq_vector_range);
+    qtest_add_func("/vpci/hostile/unmask-delivers",
+                   test_reentry_unmask_delivers);
+    qtest_add_func("/vpci/hostile/rings-must-be-ram", test_rings_must_be_ram);
+    qtest_add_func("/vpci/hostile/unmask-to-doorbell",
+                   test_reentry_unmask_to_doorbell);
+    qtest_add_func("/vpci/hostile/unmask-to-window",
+                   test_reentry_unmask_to_window);
 
     return g_test_run();
 }
