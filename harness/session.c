@@ -326,7 +326,9 @@ tap_changed (G_GNUC_UNUSED GFileMonitor *mon, GFile *file, G_GNUC_UNUSED GFile *
 		s->tap_offset += n;
 		for (gssize i = 0; i < n; i++) {
 			if (buf[i] != '\n') {
-				g_string_append_c (s->tap_partial, buf[i]);
+				/* a line without an end cannot grow without limit */
+				if (s->tap_partial->len < RIG_TAP_LINE_MAX)
+					g_string_append_c (s->tap_partial, buf[i]);
 				continue;
 			}
 			g_strchomp (s->tap_partial->str);

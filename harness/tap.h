@@ -11,6 +11,12 @@
 
 #include <glib.h>
 
+/* Bounds against a guest that floods a serial port: the longest TAP line
+ * kept while following tap.log live, and the most of a log file read for
+ * the verdict (its first and last halves). */
+#define RIG_TAP_LINE_MAX  4096
+#define RIG_LOG_READ_MAX  (16 * 1024 * 1024)
+
 typedef struct {
 	gboolean have_plan;
 	guint    planned;      /* N from "1..N" */
