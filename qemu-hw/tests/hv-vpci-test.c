@@ -1132,6 +1132,253 @@ static void test_irq_vector_range(void)
     drv_stop(d);
 }
 
+/*
+ * A hostile guest, seeded: thousands of random guest-facing operations
+ * (registers, ring contents, window and aperture accesses of any size and
+ * offset, child MSIs aimed anywhere, protocol messages with random fields,
+ * hotplug in between).  QEMU must survive every one, and a fresh channel
+ * must bring the bus up again afterwards.  The seed is printed: a failure
+ * replays with the same sequence.
+ */
+static uint64_t hostile_address(Drv *d, GRand *r)
+{
+    switch (g_rand_int_range(r, 0, 6)) {
+    case 0:
+        return d->regs.addr + 4 * g_rand_int_range(r, 0, HV_VPCI_REG_SIZE / 4);
+    case 1:
+        return d->aperture + g_rand_int_range(r, 0, 0x3000);
+    case 2:
+        return 0xfee00000 + 4 * g_rand_int_range(r, 0, 0x40);
+    case 3:
+        return GH_RING + g_rand_int_range(r, 0, RING_SIZE);
+    case 4:
+        return d->aperture + TESTFN_BAR_OFF + 4 * g_rand_int_range(r, 0, 0x40);
+    default:
+        /*
+         * Any RAM above the vcpu-prog area.  Not the chipset, the IOAPIC
+         * or the HPET: a DMA that programs an IOAPIC pin to NMI only resets
+         * the firmware under the test, which says nothing about hv-vpci.
+         */
+        return g_rand_int_range(r, VCPU_PROG_STACK(2), 0x08000000);
+    }
+}
+
+static void hostile_message(Drv *d, GRand *r)
+{
+    static const uint32_t types[] = {
+        HV_VPCI_QUERY_PROTOCOL_VERSION, HV_VPCI_QUERY_BUS_RELATIONS,
+        HV_VPCI_BUS_D0ENTRY, HV_VPCI_BUS_D0EXIT,
+        HV_VPCI_QUERY_RESOURCE_REQUIREMENTS, HV_VPCI_RESOURCES_ASSIGNED,
+        HV_VPCI_RESOURCES_RELEASED, HV_VPCI_CREATE_INTERRUPT_MESSAGE,
+        HV_VPCI_CREATE_INTERRUPT_MESSAGE2, HV_VPCI_CREATE_INTERRUPT_MESSAGE3,
+        HV_VPCI_DELETE_INTERRUPT_MESSAGE, HV_VPCI_X_RETARGET_INTERRUPT,
+        HV_VPCI_EJECTION_COMPLETE,
+    };
+    uint32_t msg[64];
+    uint32_t len = 4 * g_rand_int_range(r, 1, G_N_ELEMENTS(msg) + 1);
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(msg); i++) {
+        msg[i] = g_rand_boolean(r) ? g_rand_int(r) : g_rand_int_range(r, 0, 8);
+    }
+    msg[0] = g_rand_int_range(r, 0, 8) ? types[g_rand_int_range(r, 0,
+                                         G_N_ELEMENTS(types))] : g_rand_int(r);
+    if (g_rand_boolean(r)) {
+        msg[1] = g_rand_boolean(r) ? WSLOT_F0 : WSLOT_F1;
+    }
+    if (g_rand_int_range(r, 0, 4) == 0) {
+        /* a raw descriptor: any type, offset and length */
+        uint64_t desc[2] = { g_rand_int(r) | (uint64_t)g_rand_int(r) << 32,
+                             g_rand_int(r) };
+
+        post_raw(d, desc, 16);
+    } else {
+        post(d, msg, len, g_rand_boolean(r) ?
+             HV_VPCI_PKT_FLAG_COMPLETION_REQUESTED : 0);
+    }
+    doorbell(d);
+    /* consume what the host sent, as a driver would (if the ring is sane) */
+    if (reg_read(d, HV_VPCI_REG_STATUS) == HV_VPCI_STATUS_ENABLED) {
+        d->hg_r = qtest_readl(d->qts, HG_RING);
+        qtest_writel(d->qts, HG_RING + 4, d->hg_r);
+    }
+}
+
+static void hostile_step(Drv *d, GRand *r)
+{
+    unsigned size = 1u << g_rand_int_range(r, 0, 3);
+    uint64_t addr;
+
+    switch (g_rand_int_range(r, 0, 10)) {
+    case 0:         /* registers */
+        reg_write(d, 4 * g_rand_int_range(r, 0, HV_VPCI_REG_SIZE / 4),
+                  g_rand_boolean(r) ? g_rand_int(r) : g_rand_int_range(r, 0, 4));
+        break;
+    case 1:         /* channel re-enabled, possibly over the device itself */
+        if (g_rand_int_range(r, 0, 4) == 0) {
+            reg_write(d, HV_VPCI_REG_CTRL, 0);
+            reg_write(d, HV_VPCI_REG_HG_RING_LO, hostile_address(d, r) & ~0xfffu);
+            reg_write(d, HV_VPCI_REG_CTRL, HV_VPCI_CTRL_ENABLE);
+        }
+        channel_enable(d);
+        if (g_rand_boolean(r)) {
+            bring_up(d);
+        }
+        break;
+    case 2: case 3: /* protocol messages */
+        hostile_message(d, r);
+        break;
+    case 4: case 5: /* the window: any offset, size, value */
+        addr = d->aperture + g_rand_int_range(r, 0, HV_VPCI_CFG_WINDOW_SIZE);
+        if (g_rand_boolean(r)) {
+            qtest_writel(d->qts, d->aperture + HV_VPCI_CFG_SELECT_OFFSET,
+                         g_rand_boolean(r) ? g_rand_int(r) :
+                         HV_VPCI_WSLOT(g_rand_int_range(r, 0, 3),
+                                       g_rand_int_range(r, 0, 2)));
+        } else if (g_rand_boolean(r)) {
+            size == 1 ? qtest_writeb(d->qts, addr, g_rand_int(r)) :
+            size == 2 ? qtest_writew(d->qts, addr, g_rand_int(r)) :
+                        qtest_writel(d->qts, addr, g_rand_int(r));
+        } else {
+            size == 1 ? qtest_readb(d->qts, addr) :
+            size == 2 ? qtest_readw(d->qts, addr) : qtest_readl(d->qts, addr);
+        }
+        break;
+    case 6:         /* a child's MSI aimed anywhere, then unmasked or rung */
+        addr = hostile_address(d, r);
+        cfg_writel(d, WSLOT_F0, PCI_BASE_ADDRESS_0, d->aperture + TESTFN_BAR_OFF);
+        cfg_writew(d, WSLOT_F0, PCI_COMMAND,
+                   PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+        cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_LO, addr);
+        cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_DATA_64, g_rand_int(r));
+        cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64,
+                   g_rand_int_range(r, 0, 16));
+        cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_FLAGS,
+                   PCI_MSI_FLAGS_ENABLE | g_rand_int_range(r, 0, 3) << 4);
+        testfn_ring(d, g_rand_int_range(r, 0, 5));
+        cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 0);
+        break;
+    case 7:         /* the aperture outside the window, and stray MMIO */
+        addr = hostile_address(d, r);
+        if (addr >= 0xfee00000) {
+            /* qtest's own write there is a raw MSI to the CPU (any mode) */
+            addr = d->aperture + 0x2000;
+        }
+        g_rand_boolean(r) ? qtest_writel(d->qts, addr & ~3ull, g_rand_int(r)) :
+                            (void)qtest_readl(d->qts, addr & ~3ull);
+        break;
+    case 8:         /* hotplug in between */
+        if (g_rand_boolean(r)) {
+            qobject_unref(qtest_qmp(d->qts, "{ 'execute': 'device_add', "
+                                    "'arguments': { 'driver': 'vpci-testfn', "
+                                    "'id': 'hp0', 'bus': 'vpci0', "
+                                    "'addr': '2.0' } }"));
+        } else {
+            qobject_unref(qtest_qmp(d->qts, "{ 'execute': 'device_del', "
+                                    "'arguments': { 'id': 'hp0' } }"));
+        }
+        break;
+    default:        /* the ring's own header */
+        qtest_writel(d->qts, (g_rand_boolean(r) ? GH_RING : HG_RING) +
+                     4 * g_rand_int_range(r, 0, 3),
+                     8 * g_rand_int_range(r, 0, RING_DATA / 8 + 2));
+        break;
+    }
+}
+
+/*
+ * The same from a vCPU, so the WC model buffers and drains (timer,
+ * fences, the ordering guard) while child MSIs fire at random places:
+ * rounds of random window, register and testfn stores, loads and fences,
+ * each round ended by a flag, the vCPU then waiting for the next.
+ */
+#define HOSTILE_GO      (FLAG_ADDR + 4)
+#define HOSTILE_CMDS    120
+
+static void hostile_vcpu_round(Drv *d, GRand *r, unsigned round)
+{
+    static const uint32_t ops[] = {
+        VCPU_OP_STORE32, VCPU_OP_STORE16, VCPU_OP_STORE8, VCPU_OP_LOAD32,
+        VCPU_OP_MFENCE, VCPU_OP_SFENCE, VCPU_OP_STORE32,
+    };
+    unsigned i;
+
+    for (i = 0; i < HOSTILE_CMDS; i++) {
+        uint32_t op = ops[g_rand_int_range(r, 0, G_N_ELEMENTS(ops))];
+        uint64_t addr = g_rand_int_range(r, 0, 3) ?
+                        d->aperture + g_rand_int_range(r, 0, 0x2000) :
+                        hostile_address(d, r);
+
+        /*
+         * RAM (but the program's own), hv-vpci's BARs and the children's:
+         * not the chipset, the IOAPIC or the local APIC, whose programming
+         * would only reset or interrupt this firmware.
+         */
+        if (addr == HOSTILE_GO || addr == FLAG_ADDR ||
+            (addr >= VCPU_PROG_LIST(0) && addr < VCPU_PROG_STACK(1)) ||
+            (addr >= 0x08000000 &&
+             !(addr >= d->regs.addr && addr < d->regs.addr + HV_VPCI_REG_SIZE) &&
+             !(addr >= d->aperture && addr < d->aperture + 0x4000000))) {
+            addr = d->aperture + HV_VPCI_CFG_SELECT_OFFSET;
+        }
+        vcpu_prog_cmd(d->qts, 0, i, op, addr,
+                      g_rand_boolean(r) ? g_rand_int(r) :
+                      HV_VPCI_WSLOT(1, g_rand_int_range(r, 0, 2)));
+    }
+    vcpu_prog_cmd(d->qts, 0, i++, VCPU_OP_STORE32, FLAG_ADDR, round);
+    vcpu_prog_cmd(d->qts, 0, i++, VCPU_OP_WAIT32, HOSTILE_GO, round + 1);
+    vcpu_prog_cmd(d->qts, 0, i, VCPU_OP_JUMP, VCPU_PROG_LIST(0), 0);
+    qtest_writel(d->qts, HOSTILE_GO, round);
+    wait_ram(d, FLAG_ADDR, round);
+}
+
+static void test_hostile_random(void)
+{
+    static const guint32 seeds[] = { 1, 2, 3, 0x5651, 0xdeadbeef };
+    char *bios = NULL;
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        g_autoptr(GRand) r = g_rand_new_with_seed(seeds[i]);
+        /*
+         * stale-msi=drop: a child MSI aimed at the APIC with random data
+         * would otherwise deliver INIT, NMI or SMI to this firmware (which
+         * has no IDT) and reset the machine under the test.
+         */
+        Drv *d = drv_start_vcpu("-global hv-vpci.wc=on "
+                                "-global hv-vpci.stale-msi=drop", &bios);
+
+        g_test_message("hostile: seed 0x%x, 3000 steps, then 20 vCPU rounds "
+                       "of %u commands", seeds[i], HOSTILE_CMDS);
+        /* Park the vCPU where every round ends: wait for GO, jump to 0. */
+        qtest_writel(d->qts, HOSTILE_GO, 0);
+        vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_JUMP,
+                      VCPU_PROG_LIST(0) + 16 * (HOSTILE_CMDS + 1), 0);
+        vcpu_prog_cmd(d->qts, 0, HOSTILE_CMDS + 1, VCPU_OP_WAIT32,
+                      HOSTILE_GO, 1);
+        vcpu_prog_cmd(d->qts, 0, HOSTILE_CMDS + 2, VCPU_OP_JUMP,
+                      VCPU_PROG_LIST(0), 0);
+        vm_cont(d);
+        bring_up(d);
+        for (unsigned n = 0; n < 3000; n++) {
+            hostile_step(d, r);
+        }
+        for (unsigned round = 1; round <= 20; round++) {
+            if (round % 5 == 1) {
+                channel_enable(d);
+                bring_up(d);
+            }
+            hostile_step(d, r);
+            hostile_vcpu_round(d, r, round);
+        }
+        /* Alive, and a fresh channel brings the bus up again. */
+        qtest_qmp_assert_success(d->qts, "{ 'execute': 'query-status' }");
+        channel_enable(d);
+        bring_up(d);
+        g_assert_cmphex(cfg_readl(d, WSLOT_F1, VPCI_TESTFN_CFG_SIG_BASE), ==,
+                        VPCI_TESTFN_SIG(1, VPCI_TESTFN_CFG_SIG_BASE));
+        drv_stop_vcpu(d, bios);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1171,6 +1418,7 @@ int main(int argc, char **argv)
                    test_reentry_unmask_to_doorbell);
     qtest_add_func("/vpci/hostile/unmask-to-window",
                    test_reentry_unmask_to_window);
+    qtest_add_func("/vpci/hostile/random", test_hostile_random);
 
     return g_test_run();
 }

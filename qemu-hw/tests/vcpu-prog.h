@@ -38,6 +38,7 @@ enum {
     VCPU_OP_MFENCE,
     VCPU_OP_SFENCE,
     VCPU_OP_WAIT32,         /* spin (pause) until [addr] == value */
+    VCPU_OP_JUMP,           /* continue with the command at addr */
     VCPU_OP_COUNT
 };
 
@@ -129,6 +130,7 @@ static inline void vp_interpreter(VcpuProg *p, unsigned at)
         case VCPU_OP_MFENCE:  vp_emit(p, "0f ae f0"); break;
         case VCPU_OP_SFENCE:  vp_emit(p, "0f ae f8"); break;
         case VCPU_OP_WAIT32:  vp_emit(p, "f3 90 8b 03 39 c8 75 f8"); break;
+        case VCPU_OP_JUMP:    vp_emit(p, "89 de"); break;   /* esi = ebx */
         }
         vp_emit(p, "e9");                   /* jmp loop */
         vp_emit32(p, loop - (p->pos + 4));
