@@ -11,7 +11,7 @@
 tool_package() {
 	case $1 in
 	pahole) echo dwarves ;;
-	objcopy | readelf | as | ld | addr2line | nm | strip) echo binutils ;;
+	objcopy | readelf | ld) echo binutils ;;
 	xz) echo xz-utils ;;
 	busybox) echo busybox-static ;;
 	dpkg-source) echo dpkg-dev ;;
@@ -19,7 +19,7 @@ tool_package() {
 	ninja) echo ninja-build ;;
 	flock | setsid) echo util-linux ;;
 	script) echo bsdutils ;;
-	od | timeout | sha256sum | tail | head) echo coreutils ;;
+	od | timeout | sha256sum) echo coreutils ;;
 	apt-get | apt-cache) echo apt ;;
 	*) echo "$1" ;;   # gcc, make, gdb, git, patch, python3, zstd, meson, flex, bison, pkg-config
 	esac

@@ -143,6 +143,7 @@ HvVpciEjectResult hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev)
     struct hv_vpci_child_msg m;
 
     if (p->state == HV_VPCI_PROTO_STATE_IDLE) {
+        p->func[dev->devfn].ejected = true;     /* nobody to ask */
         return HV_VPCI_EJECT_NO_GUEST;
     }
     m.type = HV_VPCI_EJECT;

@@ -206,10 +206,10 @@ static uint32_t hv_vpci_ring_data_size(HvVpciState *s)
 
 /*
  * Rings must be RAM: a ring over MMIO (hv-vpci's own registers, a child's
- * BAR) would let the device's own DMA run device code.  Checked when the
- * channel is enabled and before each use (the memory map can change), and
- * every ring access carries MemTxAttrs.memory, which the core refuses for
- * anything that is not RAM.
+ * BAR) would let the device's own DMA run device code.  Checked whole when
+ * the channel is enabled; after that the memory map can change, so every
+ * ring access carries MemTxAttrs.memory, which the core refuses for
+ * anything that is not RAM (a refused header read breaks the channel).
  */
 static const MemTxAttrs hv_vpci_ring_attrs = { .memory = 1 };
 
@@ -249,8 +249,7 @@ static bool hv_vpci_ring_indexes(HvVpciState *s, uint64_t ring,
     struct hv_vpci_ring_hdr hdr;
     uint32_t size = hv_vpci_ring_data_size(s);
 
-    if (!hv_vpci_is_ram(s, ring, s->ring_size) ||
-        hv_vpci_ring_rw(s, ring, &hdr, sizeof(hdr), false) != MEMTX_OK) {
+    if (hv_vpci_ring_rw(s, ring, &hdr, sizeof(hdr), false) != MEMTX_OK) {
         hv_vpci_guest_error(s, "ring 0x%" PRIx64 " is not RAM any more: "
                             "channel broken", ring);
         s->channel = HV_VPCI_CHANNEL_BROKEN;
@@ -1135,7 +1134,6 @@ static void hv_vpci_unplug_request(HotplugHandler *hh, DeviceState *dev,
         break;
     case HV_VPCI_EJECT_NO_GUEST:
         /* No guest driver: nobody to ask. */
-        f->ejected = true;
         hv_vpci_eject_complete(s, pdev);
         break;
     case HV_VPCI_EJECT_NOT_SENT:

@@ -59,7 +59,7 @@ typedef struct HvVpciFuncState {
 
 typedef enum HvVpciEjectResult {
     HV_VPCI_EJECT_SENT,         /* EJECT on the ring, completion awaited */
-    HV_VPCI_EJECT_NO_GUEST,     /* protocol not up: unplug directly */
+    HV_VPCI_EJECT_NO_GUEST,     /* protocol not up: ejected, unplug now */
     HV_VPCI_EJECT_NOT_SENT,     /* ring full or channel down: nothing pending */
 } HvVpciEjectResult;
 

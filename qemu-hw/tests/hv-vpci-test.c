@@ -915,13 +915,13 @@ static void test_reentry_unmask_to_doorbell(void)
     post(d, &done, sizeof(done), 0);                /* not rung */
     e = errors(d);
 
-    vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_STORE32,
+    vcpu_prog_cmd(d->qts, 0, VCPU_OP_STORE32,
                   d->aperture + HV_VPCI_CFG_SELECT_OFFSET, HP_WSLOT);
-    vcpu_prog_cmd(d->qts, 0, 1, VCPU_OP_STORE32,
+    vcpu_prog_cmd(d->qts, 1, VCPU_OP_STORE32,
                   d->aperture + HV_VPCI_CFG_PAGE_OFFSET + TESTFN_MSI_CAP +
                   PCI_MSI_MASK_64, 0);
-    vcpu_prog_cmd(d->qts, 0, 2, VCPU_OP_STORE32, FLAG_ADDR, 1);
-    vcpu_prog_cmd(d->qts, 0, 3, VCPU_OP_HALT, 0, 0);
+    vcpu_prog_cmd(d->qts, 2, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(d->qts, 3, VCPU_OP_HALT, 0, 0);
     vm_cont(d);
     wait_ram(d, FLAG_ADDR, 1);
     wait_errors(d, e + 2);          /* both vectors refused */
@@ -954,22 +954,22 @@ static void test_reentry_unmask_to_window(void)
     msi_pending_at(d, WSLOT_F0, TESTFN_BAR_OFF,
                    d->aperture + HV_VPCI_CFG_SELECT_OFFSET, WSLOT_F1);
     e = errors(d);
-    vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_STORE32,
+    vcpu_prog_cmd(d->qts, 0, VCPU_OP_STORE32,
                   d->aperture + HV_VPCI_CFG_SELECT_OFFSET, WSLOT_F0);
-    vcpu_prog_cmd(d->qts, 0, 1, VCPU_OP_STORE32,
+    vcpu_prog_cmd(d->qts, 1, VCPU_OP_STORE32,
                   d->aperture + HV_VPCI_CFG_PAGE_OFFSET + TESTFN_MSI_CAP +
                   PCI_MSI_MASK_64, 0);
-    vcpu_prog_cmd(d->qts, 0, 2, VCPU_OP_MFENCE, 0, 0);
-    vcpu_prog_cmd(d->qts, 0, 3, VCPU_OP_STORE32, FLAG_ADDR, 1);
-    vcpu_prog_cmd(d->qts, 0, 4, VCPU_OP_LOAD32,
+    vcpu_prog_cmd(d->qts, 2, VCPU_OP_MFENCE, 0, 0);
+    vcpu_prog_cmd(d->qts, 3, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(d->qts, 4, VCPU_OP_LOAD32,
                   d->aperture + HV_VPCI_CFG_PAGE_OFFSET +
                   VPCI_TESTFN_CFG_SIG_BASE, 0);
-    vcpu_prog_cmd(d->qts, 0, 5, VCPU_OP_STORE32, FLAG_ADDR, 2);
-    vcpu_prog_cmd(d->qts, 0, 6, VCPU_OP_HALT, 0, 0);
+    vcpu_prog_cmd(d->qts, 5, VCPU_OP_STORE32, FLAG_ADDR, 2);
+    vcpu_prog_cmd(d->qts, 6, VCPU_OP_HALT, 0, 0);
     vm_cont(d);
     wait_ram(d, FLAG_ADDR, 2);
     /* Still function 0 selected: the MSIs' "select F1" never landed. */
-    g_assert_cmphex(vcpu_prog_result(d->qts, 0, 4), ==,
+    g_assert_cmphex(vcpu_prog_result(d->qts, 4), ==,
                     VPCI_TESTFN_SIG(0, VPCI_TESTFN_CFG_SIG_BASE));
     wait_errors(d, e + 2);
     g_assert_cmpuint(errors(d), ==, e + 2);
@@ -1155,11 +1155,11 @@ static uint64_t hostile_address(Drv *d, GRand *r)
         return d->aperture + TESTFN_BAR_OFF + 4 * g_rand_int_range(r, 0, 0x40);
     default:
         /*
-         * Any RAM above the vcpu-prog area.  Not the chipset, the IOAPIC
+         * Any RAM above the vcpu-prog area and the flags.  Not the chipset, the IOAPIC
          * or the HPET: a DMA that programs an IOAPIC pin to NMI only resets
          * the firmware under the test, which says nothing about hv-vpci.
          */
-        return g_rand_int_range(r, VCPU_PROG_STACK(2), 0x08000000);
+        return g_rand_int_range(r, FLAG_ADDR + 0x20000, 0x08000000);
     }
 }
 
@@ -1314,19 +1314,19 @@ static void hostile_vcpu_round(Drv *d, GRand *r, unsigned round)
          * would only reset or interrupt this firmware.
          */
         if (addr == HOSTILE_GO || addr == FLAG_ADDR ||
-            (addr >= VCPU_PROG_LIST(0) && addr < VCPU_PROG_STACK(1)) ||
+            (addr >= VCPU_PROG_LIST && addr < VCPU_PROG_END) ||
             (addr >= 0x08000000 &&
              !(addr >= d->regs.addr && addr < d->regs.addr + HV_VPCI_REG_SIZE) &&
              !(addr >= d->aperture && addr < d->aperture + 0x4000000))) {
             addr = d->aperture + HV_VPCI_CFG_SELECT_OFFSET;
         }
-        vcpu_prog_cmd(d->qts, 0, i, op, addr,
+        vcpu_prog_cmd(d->qts, i, op, addr,
                       g_rand_boolean(r) ? g_rand_int(r) :
                       HV_VPCI_WSLOT(1, g_rand_int_range(r, 0, 2)));
     }
-    vcpu_prog_cmd(d->qts, 0, i++, VCPU_OP_STORE32, FLAG_ADDR, round);
-    vcpu_prog_cmd(d->qts, 0, i++, VCPU_OP_WAIT32, HOSTILE_GO, round + 1);
-    vcpu_prog_cmd(d->qts, 0, i, VCPU_OP_JUMP, VCPU_PROG_LIST(0), 0);
+    vcpu_prog_cmd(d->qts, i++, VCPU_OP_STORE32, FLAG_ADDR, round);
+    vcpu_prog_cmd(d->qts, i++, VCPU_OP_WAIT32, HOSTILE_GO, round + 1);
+    vcpu_prog_cmd(d->qts, i, VCPU_OP_JUMP, VCPU_PROG_LIST, 0);
     qtest_writel(d->qts, HOSTILE_GO, round);
     wait_ram(d, FLAG_ADDR, round);
 }
@@ -1350,12 +1350,12 @@ static void test_hostile_random(void)
                        "of %u commands", seeds[i], HOSTILE_CMDS);
         /* Park the vCPU where every round ends: wait for GO, jump to 0. */
         qtest_writel(d->qts, HOSTILE_GO, 0);
-        vcpu_prog_cmd(d->qts, 0, 0, VCPU_OP_JUMP,
-                      VCPU_PROG_LIST(0) + 16 * (HOSTILE_CMDS + 1), 0);
-        vcpu_prog_cmd(d->qts, 0, HOSTILE_CMDS + 1, VCPU_OP_WAIT32,
+        vcpu_prog_cmd(d->qts, 0, VCPU_OP_JUMP,
+                      VCPU_PROG_LIST + 16 * (HOSTILE_CMDS + 1), 0);
+        vcpu_prog_cmd(d->qts, HOSTILE_CMDS + 1, VCPU_OP_WAIT32,
                       HOSTILE_GO, 1);
-        vcpu_prog_cmd(d->qts, 0, HOSTILE_CMDS + 2, VCPU_OP_JUMP,
-                      VCPU_PROG_LIST(0), 0);
+        vcpu_prog_cmd(d->qts, HOSTILE_CMDS + 2, VCPU_OP_JUMP,
+                      VCPU_PROG_LIST, 0);
         vm_cont(d);
         bring_up(d);
         for (unsigned n = 0; n < 3000; n++) {

@@ -6,15 +6,13 @@
  * them, a test boots TCG with a 64 KiB firmware built here: the reset
  * vector enters flat 32-bit protected mode and runs an interpreter over a
  * list of commands the test wrote into guest RAM before `cont` (start
- * QEMU with -S).  Application processors get their own list; the BSP's
- * list starts them with INIT/SIPI like any firmware.
+ * QEMU with -S).  Only the boot vCPU runs it.
  *
  * Layout of the firmware image (mapped at 0xffff0000 and 0xf0000):
- *   0x0000  BSP real-mode entry     0x0100  AP real-mode entry
- *   0x0200  GDT and GDTR            0x0400  the 32-bit interpreter
- *   0xfff0  reset vector (jmp 0x0000)
- * Each CPU reads 16-byte commands { op, addr, value, result } from
- * VCPU_PROG_LIST(cpu); op 0 halts for good with interrupts off.
+ *   0x0000  real-mode entry         0x0200  GDT and GDTR
+ *   0x0400  the 32-bit interpreter  0xfff0  reset vector (jmp 0x0000)
+ * The vCPU reads 16-byte commands { op, addr, value, result } from
+ * VCPU_PROG_LIST; op 0 halts for good with interrupts off.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,10 +22,10 @@
 #include "libqtest.h"
 
 #define VCPU_PROG_BIOS_SIZE     0x10000
-#define VCPU_PROG_LIST(cpu)     (0x10000 + 0x1000 * (cpu))
-#define VCPU_PROG_STACK(cpu)    (0x40000 + 0x1000 * (cpu))
-#define VCPU_PROG_AP_TRAMPOLINE 0x8000      /* SIPI vector 0x08 */
+#define VCPU_PROG_LIST          0x10000     /* the command list */
 #define VCPU_PROG_MAX_CMDS      255
+#define VCPU_PROG_STACK         0x12000     /* top of its stack */
+#define VCPU_PROG_END           0x12000     /* RAM from here is the test's */
 
 enum {
     VCPU_OP_HALT = 0,
@@ -74,31 +72,23 @@ static inline void vp_emit16(VcpuProg *p, uint16_t v)
     p->pos += 2;
 }
 
-/*
- * Real mode at @at -> flat protected mode -> the interpreter.  @flat_base
- * is where this CPU runs the image (the BSP from the reset alias at
- * 0xffff0000, an AP from the F000 segment at 0xf0000).  Each CPU finds its
- * list and stack from its xAPIC ID.
- */
-static inline void vp_real_mode_entry(VcpuProg *p, unsigned at,
-                                      uint32_t flat_base, unsigned interp)
+/* Real mode at 0x0000 -> flat protected mode -> the interpreter. */
+static inline void vp_real_mode_entry(VcpuProg *p, unsigned interp)
 {
-    p->pos = at;
+    p->pos = 0x0000;
     vp_emit(p, "fa");                       /* cli */
     vp_emit(p, "66 2e 0f 01 16");           /* lgdt (o32) cs:[GDTR] */
     vp_emit16(p, 0x0218);
     vp_emit(p, "0f 20 c0 0c 01 0f 22 c0");  /* cr0 |= PE */
     vp_emit(p, "66 ea");                    /* jmp far (o32) 0x08:next */
-    vp_emit32(p, flat_base + p->pos + 4 + 2);
+    vp_emit32(p, 0xffff0000 + p->pos + 4 + 2);  /* the reset alias */
     vp_emit16(p, 0x08);
     /* 32-bit code from here */
     vp_emit(p, "66 b8 10 00 8e d8 8e c0 8e d0"); /* ds = es = ss = 0x10 */
-    vp_emit(p, "a1 20 00 e0 fe");           /* eax = xAPIC ID register */
-    vp_emit(p, "c1 e8 18 c1 e0 0c");        /* eax = (id >> 24) << 12 */
-    vp_emit(p, "8d b0");                    /* lea esi, [eax + list 0] */
-    vp_emit32(p, VCPU_PROG_LIST(0));
-    vp_emit(p, "8d a0");                    /* lea esp, [eax + stack 0] */
-    vp_emit32(p, VCPU_PROG_STACK(0));
+    vp_emit(p, "be");                       /* mov esi, list */
+    vp_emit32(p, VCPU_PROG_LIST);
+    vp_emit(p, "bc");                       /* mov esp, stack */
+    vp_emit32(p, VCPU_PROG_STACK);
     vp_emit(p, "e9");                       /* jmp interp */
     vp_emit32(p, interp - (p->pos + 4));
 }
@@ -106,7 +96,7 @@ static inline void vp_real_mode_entry(VcpuProg *p, unsigned at,
 /* The interpreter: a dispatch on op, one short handler per op. */
 static inline void vp_interpreter(VcpuProg *p, unsigned at)
 {
-    unsigned loop, table[VCPU_OP_COUNT], jcc[VCPU_OP_COUNT];
+    unsigned loop, jcc[VCPU_OP_COUNT];
 
     p->pos = at;
     loop = p->pos;
@@ -118,10 +108,9 @@ static inline void vp_interpreter(VcpuProg *p, unsigned at)
         jcc[op] = p->pos;
         vp_emit32(p, 0);
     }
-    table[VCPU_OP_HALT] = p->pos;
-    vp_emit(p, "fa f4 eb fd");              /* cli; hlt; jmp hlt */
+    vp_emit(p, "fa f4 eb fd");              /* op 0 (no match): cli; hlt */
     for (unsigned op = 1; op < VCPU_OP_COUNT; op++) {
-        table[op] = p->pos;
+        stl_le_p(&p->img[jcc[op]], p->pos - (jcc[op] + 4));
         switch (op) {
         case VCPU_OP_STORE32: vp_emit(p, "89 0b"); break;
         case VCPU_OP_STORE16: vp_emit(p, "66 89 0b"); break;
@@ -134,7 +123,6 @@ static inline void vp_interpreter(VcpuProg *p, unsigned at)
         }
         vp_emit(p, "e9");                   /* jmp loop */
         vp_emit32(p, loop - (p->pos + 4));
-        stl_le_p(&p->img[jcc[op]], table[op] - (jcc[op] + 4));
     }
 }
 
@@ -153,8 +141,7 @@ static inline char *vcpu_prog_bios(void)
     g_assert(fd >= 0);
     memset(p->img, 0xf4, sizeof(p->img));   /* stray jumps halt */
     vp_interpreter(p, 0x0400);
-    vp_real_mode_entry(p, 0x0000, 0xffff0000, 0x0400);
-    vp_real_mode_entry(p, 0x0100, 0xf0000, 0x0400);
+    vp_real_mode_entry(p, 0x0400);
     memcpy(&p->img[0x0200], gdt, sizeof(gdt));
     stw_le_p(&p->img[0x0218], sizeof(gdt) - 1);     /* GDTR */
     stl_le_p(&p->img[0x021a], 0xf0200);
@@ -166,11 +153,11 @@ static inline char *vcpu_prog_bios(void)
     return path;
 }
 
-/* Command @i of @cpu's list. */
-static inline void vcpu_prog_cmd(QTestState *qts, unsigned cpu, unsigned i,
-                                 uint32_t op, uint32_t addr, uint32_t value)
+/* Command @i of the list. */
+static inline void vcpu_prog_cmd(QTestState *qts, unsigned i, uint32_t op,
+                                 uint32_t addr, uint32_t value)
 {
-    uint64_t at = VCPU_PROG_LIST(cpu) + 16 * i;
+    uint64_t at = VCPU_PROG_LIST + 16 * i;
 
     g_assert_cmpuint(i, <, VCPU_PROG_MAX_CMDS);
     qtest_writel(qts, at, op);
@@ -179,30 +166,10 @@ static inline void vcpu_prog_cmd(QTestState *qts, unsigned cpu, unsigned i,
     qtest_writel(qts, at + 12, 0);
 }
 
-/* What LOAD32 command @i of @cpu read. */
-static inline uint32_t vcpu_prog_result(QTestState *qts, unsigned cpu,
-                                        unsigned i)
+/* What LOAD32 command @i read. */
+static inline uint32_t vcpu_prog_result(QTestState *qts, unsigned i)
 {
-    return qtest_readl(qts, VCPU_PROG_LIST(cpu) + 16 * i + 12);
-}
-
-/*
- * BSP commands from @i on that start the AP with APIC ID @apic (INIT, then
- * SIPI to the trampoline, which jumps to the AP entry); returns the next
- * free index.
- */
-static inline unsigned vcpu_prog_start_ap(QTestState *qts, unsigned i,
-                                          unsigned apic)
-{
-    static const uint8_t trampoline[] = { 0xea, 0x00, 0x01, 0x00, 0xf0 };
-
-    qtest_memwrite(qts, VCPU_PROG_AP_TRAMPOLINE, trampoline,
-                   sizeof(trampoline));
-    vcpu_prog_cmd(qts, 0, i++, VCPU_OP_STORE32, 0xfee00310, apic << 24);
-    vcpu_prog_cmd(qts, 0, i++, VCPU_OP_STORE32, 0xfee00300, 0x00004500);
-    vcpu_prog_cmd(qts, 0, i++, VCPU_OP_STORE32, 0xfee00300,
-                  0x00004600 | VCPU_PROG_AP_TRAMPOLINE >> 12);
-    return i;
+    return qtest_readl(qts, VCPU_PROG_LIST + 16 * i + 12);
 }
 
 /* Command-line options: TCG runs the firmware @bios, stopped until cont. */
