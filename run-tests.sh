@@ -2,30 +2,48 @@
 # Set up (idempotent), build and run the whole suite through `meson test`.
 # What CI runs (.ci/run) and what `git bisect run` runs.
 #
-#   ./run-tests.sh [--quick] [--bisect] [--junit FILE] [-k PATTERN]
+#   ./run-tests.sh [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]
 #
 # Last line: "N passed, N failed".  Exit 0 only if every test passed.
 # --bisect: run the barrier-relevant subset; exit 0 good, 1 bad (the rig
 # caught a bug), 125 this commit cannot be tested (set-up or build failed).
+# --sanitize: QEMU and the harness built with ASan and UBSan (their own
+# build, build/meson-sanitize); the qtests, unit and guest tests run on
+# them, and every sanitizer report (build/sanitize-reports) is a failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 export VPCI_RIG_TOP="$top"
 
-usage() { echo "usage: $0 [--quick] [--bisect] [--junit FILE] [-k PATTERN]" >&2; exit 2; }
+usage() { echo "usage: $0 [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]" >&2; exit 2; }
 
-quick=0 bisect=0 junit="" pattern=""
+quick=0 bisect=0 sanitize=0 junit="" pattern=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--bisect) bisect=1 ;;
+	--sanitize) sanitize=1 ;;
 	--junit) [ $# -ge 2 ] || usage; junit=$2; shift ;;
 	--junit=*) junit=${1#--junit=} ;;
 	-k) [ $# -ge 2 ] || usage; pattern=$2; shift ;;
-	-h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-tests.sh: unknown option '$1'" >&2; usage ;;
 	esac
 	shift
 done
+[ $sanitize = 1 ] && [ $bisect = 1 ] && { echo "run-tests.sh: --sanitize and --bisect do not mix" >&2; usage; }
+
+mesondir="$top/build/meson"
+if [ $sanitize = 1 ]; then
+	mesondir="$top/build/meson-sanitize"
+	export VPCI_RIG_SANITIZE=1
+	# Each report goes to its own file (log_path appends .PID), so a
+	# report from a QEMU the harness or a qtest spawned is never lost in a
+	# log nobody reads.  Leaks are reports too.
+	reports="$top/build/sanitize-reports"
+	rm -rf "$reports" && mkdir -p "$reports"
+	export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1:symbolize=1"
+	export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
+fi
 
 # Cannot-test: in bisect mode that is 125, otherwise a plain failure.
 cannot_test() {
@@ -43,18 +61,21 @@ if [ $bisect = 1 ]; then
 	# and initramfs, not the qtests.  A build.ninja out of date (a step
 	# that changed a meson.build or suite.cfg) is regenerated first.
 	echo "build: regenerate if needed; the bisect tests' dependencies are built by meson test" >&2
-	ninja -C "$top/build/meson" build.ninja >"$top/build/build.log" 2>&1 ||
+	ninja -C "$mesondir" build.ninja >"$top/build/build.log" 2>&1 ||
 		cannot_test "meson could not regenerate the build (see build/build.log)"
 else
 	echo "build: meson compile ..." >&2
-	meson compile -C "$top/build/meson" >"$top/build/build.log" 2>&1 ||
+	meson compile -C "$mesondir" >"$top/build/build.log" 2>&1 ||
 		cannot_test "build failed (see build/build.log)"
 	echo "build: done ($((SECONDS - t0)) s since start)" >&2
 fi
 
-args=(--print-errorlogs -C "$top/build/meson")
+args=(--print-errorlogs -C "$mesondir")
 if [ $bisect = 1 ]; then
 	args+=(--suite bisect)
+elif [ $sanitize = 1 ]; then
+	# not bisect-e2e: it clones and builds the normal rig
+	args+=(--suite qtest --suite unit --suite guest --no-rebuild)
 elif [ $quick = 1 ]; then
 	args+=(--suite quick --no-rebuild)
 else
@@ -63,13 +84,13 @@ fi
 # meson's -k-like filter: test names are given as positional arguments.
 names=()
 if [ -n "$pattern" ] || [ $bisect = 1 ]; then
-	mapfile -t names < <(meson test -C "$top/build/meson" --list "${args[@]:3}" 2>/dev/null |
+	mapfile -t names < <(meson test -C "$mesondir" --list "${args[@]:3}" 2>/dev/null |
 		sed 's/^[^ ]* \/ //' | grep -E -- "${pattern:-.}")
 	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '${pattern:-suite bisect}'" >&2; echo "0 passed, 0 failed"; exit 1; }
 fi
 
 # Count from meson's JSON test log (one object per test), this run's only.
-testlog="$top/build/meson/meson-logs/testlog.json"
+testlog="$mesondir/meson-logs/testlog.json"
 rm -f "$testlog"
 meson test "${args[@]}" "${names[@]}"
 status=$?
@@ -78,7 +99,20 @@ status=$?
 	cannot_test "build failed (see meson's output above)"
 passed=$(grep -c '"result": "OK"' "$testlog" 2>/dev/null || true)
 failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$testlog" 2>/dev/null || true)
-[ -n "$junit" ] && cp "$top/build/meson/meson-logs/testlog.junit.xml" "$junit"
+if [ $sanitize = 1 ]; then
+	# A report fails the run even when its test passed (a leak at exit,
+	# a UBSan report in a QEMU whose verdict was still right).
+	nreports=0
+	for r in "$reports"/*; do
+		[ -f "$r" ] || continue
+		nreports=$((nreports + 1))
+		echo "sanitizer report: $r" >&2
+		sed -n '1,30p' "$r" >&2
+	done
+	failed=$((${failed:-0} + nreports))
+	echo "sanitize: $nreports sanitizer report(s) in $reports" >&2
+fi
+[ -n "$junit" ] && cp "$mesondir/meson-logs/testlog.junit.xml" "$junit"
 echo "tests: $((SECONDS - t0)) s in all" >&2
 echo "${passed:-0} passed, ${failed:-0} failed"
 if [ $status -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then

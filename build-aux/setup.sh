@@ -10,13 +10,24 @@
 #   VPCI_RIG_CACHE   where QEMU builds and downloaded packages are kept
 #                    (default ${XDG_CACHE_HOME:-$HOME/.cache}/vpci-rig)
 #   VPCI_RIG_QUIET=1 no progress lines
+#   VPCI_RIG_SANITIZE=1  the sanitizer build (./run-tests.sh --sanitize):
+#                    QEMU with ASan and UBSan under its own cache key, into
+#                    build/qemu-bin-sanitize, build/rig-sanitize.ini and
+#                    build/meson-sanitize (harness with -Dsanitize=true)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 cache="${VPCI_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpci-rig}"
 mkdir -p "$build" "$cache"
-log="$build/setup.log"
+# The sanitizer build lives beside the normal one: both can be used from
+# one clone, and neither rebuilds the other.
+variant=""
+[ "${VPCI_RIG_SANITIZE:-0}" = 1 ] && variant=-sanitize
+qemu_bin="$build/qemu-bin$variant"
+meson_dir="$build/meson$variant"
+rig_ini="$build/rig$variant.ini"
+log="$build/setup$variant.log"
 : >"$log"
 
 # One set-up at a time per cache: clones and bisect steps share QEMU builds.
@@ -224,6 +235,9 @@ qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
 	--without-default-devices --with-devices-x86_64=vpci-rig
 	--enable-tcg --enable-fdt=system --disable-docs --disable-werror
 	--python=/usr/bin/python3 --disable-install-blobs)
+# ASan and UBSan: a guest that makes QEMU touch memory it does not own is
+# a report, not a silent corruption (docs/robustness.md).
+[ -n "$variant" ] && qemu_configure_args+=(--enable-asan --enable-ubsan)
 
 qemu_version() {
 	apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: \(.*:10\.0\..*\)$/\1/p' |
@@ -294,16 +308,16 @@ stage_qemu() {
 	fi
 	sync_qemu_tree "$dir/src"
 	ninja -C "$dir/build" qemu-system-x86_64 $qemu_qtests >>"$log" 2>&1 || return 1
-	ln -sfn "$dir" "$build/qemu"
+	ln -sfn "$dir" "$build/qemu$variant"
 	# The clone runs its own copies: the shared tree is rebuilt whenever
 	# another clone (a bisect step, CI) syncs different device sources,
 	# and that must not swap the binary under this clone's running tests.
-	mkdir -p "$build/qemu-bin"
+	mkdir -p "$qemu_bin"
 	for p in qemu-system-x86_64 $qemu_qtests; do
-		if ! cmp -s "$dir/build/$p" "$build/qemu-bin/${p##*/}"; then
+		if ! cmp -s "$dir/build/$p" "$qemu_bin/${p##*/}"; then
 			# a new inode: a QEMU already running keeps its old file
-			cp "$dir/build/$p" "$build/qemu-bin/${p##*/}.tmp" || return 1
-			mv -f "$build/qemu-bin/${p##*/}.tmp" "$build/qemu-bin/${p##*/}" || return 1
+			cp "$dir/build/$p" "$qemu_bin/${p##*/}.tmp" || return 1
+			mv -f "$qemu_bin/${p##*/}.tmp" "$qemu_bin/${p##*/}" || return 1
 		fi
 	done
 }
@@ -314,7 +328,7 @@ write_rig_ini() {
 	{
 		echo "# Written by build-aux/setup.sh; read by the harness."
 		echo "[qemu]"
-		echo "binary=$build/qemu-bin/qemu-system-x86_64"
+		echo "binary=$qemu_bin/qemu-system-x86_64"
 		echo "firmware-dirs=/usr/share/seabios;/usr/share/qemu"
 		echo "qboot=/usr/share/qemu/qboot.rom"
 		for f in 6.1 6.12; do
@@ -326,24 +340,27 @@ write_rig_ini() {
 			echo "bzimage=$k/bzImage"
 			echo "modules=$k/modules"
 			echo "headers=$(readlink -f "$k/kbuild")"
-			echo "initramfs=$build/meson/images/initramfs-$f.cpio"
+			echo "initramfs=$meson_dir/images/initramfs-$f.cpio"
 		done
-	} >"$build/rig.ini.tmp"
-	mv "$build/rig.ini.tmp" "$build/rig.ini"
+	} >"$rig_ini.tmp"
+	mv "$rig_ini.tmp" "$rig_ini"
 }
 
 stage_meson() {
-	local opts=(-Dqemu_build="$build/qemu-bin"
+	# rig_config: the sanitizer build's harness reads its own rig.ini by
+	# default; the normal one keeps $VPCI_RIG_TOP/build/rig.ini.
+	local opts=(-Dqemu_build="$qemu_bin" -Drig_config="${variant:+$rig_ini}"
 		-Dkernel_6_1="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
 		-Dkernel_6_1_modules="$build/kernel/6.1/modules")
 	if [ -f "$build/kernel/6.12/release" ]; then
 		opts+=(-Dkernel_6_12="$(readlink -f "$build/kernel/6.12/kbuild")"
 			-Dkernel_6_12_modules="$build/kernel/6.12/modules")
 	fi
-	if [ -f "$build/meson/build.ninja" ]; then
-		meson configure "$build/meson" "${opts[@]}" >>"$log" 2>&1
+	opts+=(-Dsanitize=$([ -n "$variant" ] && echo true || echo false))
+	if [ -f "$meson_dir/build.ninja" ]; then
+		meson configure "$meson_dir" "${opts[@]}" >>"$log" 2>&1
 	else
-		meson setup "$build/meson" "$top" "${opts[@]}" >>"$log" 2>&1
+		meson setup "$meson_dir" "$top" "${opts[@]}" >>"$log" 2>&1
 	fi
 }
 

@@ -23,6 +23,9 @@ rig_top_dir (void)
 char *
 rig_config_default_path (void)
 {
+	/* -Drig_config: the sanitizer build's own rig.ini */
+	if (VPCI_RIG_CONFIG_DEFAULT[0])
+		return g_strdup (VPCI_RIG_CONFIG_DEFAULT);
 	return g_build_filename (rig_top_dir (), "build", "rig.ini", NULL);
 }
 

@@ -79,6 +79,12 @@ static const RigScenario scenarios[] = {
 	  .summary = "a test function is device_add'ed and device_del'ed while the guest watches",
 	  .devices = hotplug_set,
 	  .hotplug = "vpci-testfn,bus=" RIG_VPCI_BUS ",addr=3.0,id=vpci-hotplug0" },
+	{ .name = "hostile", .expect = "pass",
+	  .summary = "vpci_hostile storms hv-vpci from every CPU (rings, registers, window, "
+	             "aperture, child MSIs at the device) while a function is hot-added and "
+	             "removed; QEMU survives and a fresh hv_vpci enumerates as before",
+	  .devices = testfn_set, .expect_hazards = TRUE,
+	  .hotplug = "vpci-testfn,bus=" RIG_VPCI_BUS ",addr=3.0,id=vpci-hotplug0" },
 	{ .name = "barrier-stress", .expect = "pass",
 	  .summary = "a thread per CPU, an owner per function: signature/tag reads and scratch writes "
 	             "that a missing window barrier turns into wrong values or misdirected writes",

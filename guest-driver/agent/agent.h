@@ -74,6 +74,13 @@ void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * then sleep in vpci_fault's vpci_gdb_stop() until gdb releases the guest. */
 void gdb_stop(struct agent *a);
 
+/* --- modules (main.c) ----------------------------------------------------- */
+/* finit_module() MODULE_DIR/@file with its parameters from the kernel
+ * command line; a diagnostic either way.  0 or -errno (EEXIST is success). */
+int load_module(const char *file);
+/* delete_module(@name); a diagnostic either way.  0 or -errno. */
+int unload_module(const char *name);
+
 /* --- machine control (main.c) -------------------------------------------- */
 /* Flush TAP, sync, reboot(@cmd) (RB_POWER_OFF, RB_AUTOBOOT...); never returns. */
 void machine_stop(int cmd) __attribute__((noreturn));
@@ -99,6 +106,7 @@ void scenario_cfg_stress(struct agent *a);
 void scenario_irq(struct agent *a);
 void scenario_passthrough(struct agent *a);
 void scenario_hotplug(struct agent *a);
+void scenario_hostile(struct agent *a);
 void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
 /* bench.c */

@@ -160,9 +160,48 @@ static void print_module_text(const char *module)
 		tap_diag("module-text %s %s", module, strtok(addr, " \n"));
 }
 
+int load_module(const char *file)
+{
+	char path[512], params[1024], module[128];
+	double t0 = uptime_s();
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), MODULE_DIR "/%s", file);
+	snprintf(module, sizeof(module), "%.*s", (int)strcspn(file, "."), file);
+	module_params(module, params, sizeof(params));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (syscall(SYS_finit_module, fd, params, 0) && errno != EEXIST)
+			err = errno;
+		close(fd);
+	}
+	if (err) {
+		tap_diag("load %s: FAILED: %s", file, strerror(err));
+		return -err;
+	}
+	tap_diag("load %s: ok (%.0f ms)%s%s", file, (uptime_s() - t0) * 1e3,
+		 *params ? " with " : "", params);
+	print_module_text(module);
+	return 0;
+}
+
+int unload_module(const char *name)
+{
+	if (syscall(SYS_delete_module, name, O_NONBLOCK)) {
+		int err = errno;
+
+		tap_diag("unload %s: FAILED: %s", name, strerror(err));
+		return -err;
+	}
+	tap_diag("unload %s: ok", name);
+	return 0;
+}
+
 /*
  * Load every module named in the order file; one diagnostic per module.
- * Returns the number of failures (a module already present counts as loaded).
+ * Counts failures (a module already present counts as loaded).
  */
 static void load_modules(struct agent *a)
 {
@@ -176,33 +215,13 @@ static void load_modules(struct agent *a)
 		return;
 	}
 	for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-		char path[512], params[1024], module[128];
-		double t0 = uptime_s();
-		int fd, err = 0;
-
 		name += strspn(name, " \t");
 		if (!*name || *name == '#')
 			continue;
-		snprintf(path, sizeof(path), MODULE_DIR "/%s", name);
-		snprintf(module, sizeof(module), "%.*s", (int)strcspn(name, "."), name);
-		module_params(module, params, sizeof(params));
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			err = errno;
-		} else {
-			if (syscall(SYS_finit_module, fd, params, 0) && errno != EEXIST)
-				err = errno;
-			close(fd);
-		}
-		if (err) {
+		if (load_module(name))
 			a->modules_failed++;
-			tap_diag("load %s: FAILED: %s", name, strerror(err));
-		} else {
+		else
 			a->modules_loaded++;
-			tap_diag("load %s: ok (%.0f ms)%s%s", name, (uptime_s() - t0) * 1e3,
-				 *params ? " with " : "", params);
-			print_module_text(module);
-		}
 	}
 }
 

@@ -32,6 +32,7 @@ const struct scenario scenarios[] = {
 	{ "irq",          "every MSI-X vector arrives once on the CPU chosen",       -1, scenario_irq },
 	{ "passthrough",  "virtio-rng and virtio-blk behind the bus",                -1, scenario_passthrough },
 	{ "hotplug",      "device_add/device_del of a test function (host-driven)",  -1, scenario_hotplug },
+	{ "hostile",      "vpci_hostile storms hv-vpci, hotplug races it; a fresh hv_vpci enumerates", -1, scenario_hostile },
 	{ "barrier-stress", "SMP config traffic that a missing window barrier corrupts", -1, scenario_barrier_stress },
 	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
 	{ "bench-cfg",    "config reads through the window vs BAR 0 MMIO reads (timed)", -1, scenario_bench_cfg },

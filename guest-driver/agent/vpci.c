@@ -903,22 +903,47 @@ static struct vfn *find_new(struct vbus *now, const struct vbus *before)
 
 #define HOTPLUG_WAIT 30.0
 
+/*
+ * The harness acknowledges DEVICE_DELETED with a break on ttyS1, which a
+ * raw tty reads as a NUL byte.  open_host_ack() before "# hotplug: ready"
+ * (a break that comes early is kept), wait_host_ack() when it is due.
+ */
+static int open_host_ack(void)
+{
+	int fd = open("/dev/ttyS1", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		tcflush(fd, TCIFLUSH);
+	return fd;
+}
+
+static bool wait_host_ack(int fd, double seconds)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	double t0 = uptime_s();
+	bool acked = false;
+	char c = 1;
+
+	while (fd >= 0 && !acked && uptime_s() - t0 < seconds) {
+		if (poll(&pfd, 1, 100) > 0 && read(fd, &c, 1) == 1)
+			acked = c == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return acked;
+}
+
 void scenario_hotplug(struct agent *a)
 {
 	static struct vbus before, now;
 	struct vfn *nf = NULL, added;
 	char dbg[PATH_MAX], path[PATH_MAX];
 	int irq_lines = count_lines_with("/proc/interrupts", "vpci_testfn");
+	int ack_fd = open_host_ack();
 	double t0;
 	bool gone = false;
 
-	/* the harness acknowledges DEVICE_DELETED with a break on ttyS1,
-	 * which a raw tty reads as a NUL byte */
-	int ack_fd = open("/dev/ttyS1", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-
 	(void)a;
-	if (ack_fd >= 0)
-		tcflush(ack_fd, TCIFLUSH);
 	if (!vbus_get(&before))
 		return;
 	tap_diag("before: %d functions, %d vpci_testfn lines in /proc/interrupts",
@@ -999,19 +1024,120 @@ void scenario_hotplug(struct agent *a)
 	/* the host must have seen the eject complete before we power off */
 	tap_diag("hotplug: removed");
 	tap_flush();
-	{
-		struct pollfd pfd = { .fd = ack_fd, .events = POLLIN };
-		char c = 1;
-		bool acked = false;
+	tap_ok(wait_host_ack(ack_fd, HOTPLUG_WAIT),
+	       "the host acknowledged DEVICE_DELETED (break on ttyS1)");
+}
 
-		t0 = uptime_s();
-		while (ack_fd >= 0 && !acked && uptime_s() - t0 < HOTPLUG_WAIT) {
-			if (poll(&pfd, 1, 100) > 0 && read(ack_fd, &c, 1) == 1)
-				acked = c == 0;
-		}
-		tap_ok(acked, "the host acknowledged DEVICE_DELETED (break on ttyS1)");
-		if (ack_fd >= 0)
-			close(ack_fd);
+/* -------------------------------------------------------------- hostile */
+
+/*
+ * QEMU against a hostile guest (guest-driver/hostile/vpci_hostile.c): the
+ * bus's own drivers leave, vpci_hostile takes the hv-vpci function and
+ * storms it from every CPU while the host hot-adds a function and then
+ * asks for it back; then the real drivers return.  QEMU must answer
+ * throughout (the harness's QMP commands, its verdict), and the fresh
+ * hv_vpci must find the bus exactly as before (the enum checks, and the
+ * harness compares with QMP query-pci).
+ */
+#define HOSTILE_SECONDS	10
+#define HOSTILE_DEBUGFS	"/sys/kernel/debug/vpci_hostile"
+
+/* Bind @bdf to @driver through driver_override ("" clears it). */
+static int pci_override(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	ret = write_file(path, *driver ? driver : "\n");
+	if (!ret && *driver)
+		ret = write_file("/sys/bus/pci/drivers_probe", bdf);
+	return ret;
+}
+
+static bool bound_to(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link, driver);
+}
+
+void scenario_hostile(struct agent *a)
+{
+	static struct vbus before;
+	char bdf[32], cmd[64], result[512], path[PATH_MAX];
+	int ack_fd = open_host_ack();
+	bool ok;
+
+	if (!vbus_get(&before))
+		return;
+	snprintf(bdf, sizeof(bdf), "%s", before.parent);
+
+	ok = !unload_module("vpci_testfn") && !unload_module("hv_vpci");
+	if (!tap_ok(ok && !bound_to(bdf, "hv_vpci"), "vpci_testfn and hv_vpci unloaded"))
+		return;
+	ok = !pci_override(bdf, "vpci_hostile");
+	if (!tap_ok(ok && bound_to(bdf, "vpci_hostile"), "%s bound to vpci_hostile", bdf))
+		return;
+
+	/*
+	 * The host's device_add comes as the storm starts and its device_del
+	 * halfway through: the hotplug races the storm on purpose.  The half
+	 * way point is a schedule, not a synchronisation: whatever the order,
+	 * the eject ends when the channel is reset (below at the latest).
+	 */
+	tap_diag("hotplug: ready");
+	tap_flush();
+	snprintf(cmd, sizeof(cmd), "%lu %d", a->seed, HOSTILE_SECONDS);
+	if (!tap_ok(!write_file(HOSTILE_DEBUGFS "/run", cmd),
+		    "storm started: seed %lu, %d s, every CPU", a->seed, HOSTILE_SECONDS))
+		return;
+	usleep(HOSTILE_SECONDS * 1000000 / 2);
+	tap_diag("hotplug: added");
+	tap_flush();
+
+	/* blocks until the storm ends */
+	ok = read_file(HOSTILE_DEBUGFS "/result", result, sizeof(result)) > 0;
+	tap_diag("storm: %s", ok ? result : "no result");
+	{
+		const char *e = ok ? strstr(result, "device-errors=") : NULL;
+		const char *o = ok ? strstr(result, " ops=") : NULL;
+		unsigned long errors = e ? strtoul(e + 14, NULL, 10) : 0;
+		unsigned long ops = o ? strtoul(o + 5, NULL, 10) : 0;
+
+		/* a storm the device never objected to did not reach it */
+		tap_ok(ops > 0 && errors > 0, "storm ran %lu operations; hv-vpci counted %lu "
+		       "guest errors", ops, errors);
+	}
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vpci_hostile/unbind");
+	ok = !write_file(path, bdf) && !pci_override(bdf, "");
+	tap_ok(ok && !bound_to(bdf, "vpci_hostile"), "vpci_hostile unbound, channel reset");
+	tap_ok(wait_host_ack(ack_fd, HOTPLUG_WAIT),
+	       "the host acknowledged DEVICE_DELETED of the function it added (break on ttyS1)");
+
+	ok = !load_module("hv_vpci.ko") && !load_module("vpci_testfn.ko");
+	if (!tap_ok(ok && bound_to(bdf, "hv_vpci"), "hv_vpci and vpci_testfn loaded again"))
+		return;
+	/* the fresh driver must see the bus as it was */
+	scenario_enum(a);
+	{
+		static struct vbus after;
+
+		ok = !vbus_scan(&after) && after.n == before.n;
+		for (int i = 0; ok && i < before.n; i++)
+			ok = after.f[i].slot == before.f[i].slot && after.f[i].fn == before.f[i].fn &&
+			     after.f[i].vendor == before.f[i].vendor &&
+			     after.f[i].device == before.f[i].device &&
+			     !strcmp(after.f[i].driver, before.f[i].driver);
+		tap_ok(ok, "the same %d functions, IDs and drivers as before the storm (%d now)",
+		       before.n, after.n);
 	}
 }
 
