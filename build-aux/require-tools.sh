@@ -21,6 +21,8 @@ tool_package() {
 	script) echo bsdutils ;;
 	od | timeout | sha256sum) echo coreutils ;;
 	apt-get | apt-cache) echo apt ;;
+	clang | clang++) echo clang ;;
+	llvm-symbolizer) echo llvm ;;
 	*) echo "$1" ;;   # gcc, make, gdb, git, patch, python3, zstd, meson, flex, bison, pkg-config
 	esac
 }

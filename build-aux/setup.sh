@@ -65,6 +65,9 @@ base_pkgs=(
 	libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
 	# firmware and option ROMs the harness points -L at
 	seabios qemu-system-data ipxe-qemu
+	# qemu fuzz stage: QEMU's generic-fuzz needs clang and libFuzzer (in
+	# clang's runtime package); llvm's symbolizer names ASan's frames
+	clang libclang-rt-14-dev llvm
 	# meson build: the harness (GLib, json-glib), the static agent (libc6-dev),
 	# Kbuild (make; 6.12's BTF step runs pahole from dwarves), the initramfs
 	# (objcopy from binutils, mkcpio.py, busybox-static)
@@ -238,6 +241,10 @@ qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
 # ASan and UBSan: a guest that makes QEMU touch memory it does not own is
 # a report, not a silent corruption (docs/robustness.md).
 [ -n "$variant" ] && qemu_configure_args+=(--enable-asan --enable-ubsan)
+# The libFuzzer build (qemu-fuzz-x86_64, qemu-hw/fuzz/): clang, generic-fuzz,
+# always with ASan and UBSan, under its own cache key.
+qemu_fuzz_configure_args=(--cc=clang --cxx=clang++ --enable-fuzzing
+	--enable-asan --enable-ubsan "${qemu_configure_args[@]}")
 
 qemu_version() {
 	apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: \(.*:10\.0\..*\)$/\1/p' |
@@ -246,10 +253,13 @@ qemu_version() {
 
 # The cache key covers what forces a full rebuild; our device sources are
 # synced into the tree on every build and rebuild incrementally.
+# qemu_key VERSION CONFIGURE_ARG...
 qemu_key() {
+	local ver=$1
+	shift
 	{
-		echo "$1"
-		printf '%s\n' "${qemu_configure_args[@]}"
+		echo "$ver"
+		printf '%s\n' "$@"
 		cat "$top"/qemu-hw/patches/*.patch "$top/qemu-hw/vpci-rig-devices.mak"
 	} | sha256sum | cut -c1-16
 }
@@ -276,11 +286,16 @@ sync_qemu_tree() {
 # Our qtests, built in QEMU's tree (they link libqtest).
 qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test"
 
-stage_qemu() {
-	local ver key dir p dsc
+# qemu_build ARGS_ARRAY LINK TARGET...: configure (once per cache key) and
+# build the patched QEMU with the configure arguments in the named array,
+# point build/LINK at the tree and copy TARGET... into $qemu_bin.
+qemu_build() {
+	local -n args=$1
+	local link=$2 ver key dir p dsc
+	shift 2
 	ver=$(qemu_version)
 	[ -n "$ver" ] || { echo "no QEMU 10.0 source in apt (deb-src trixie missing?)" >>"$log"; return 1; }
-	key=$(qemu_key "$ver")
+	key=$(qemu_key "$ver" "${args[@]}")
 	dir="$cache/qemu-$key"
 	echo "qemu: $ver, key $key, $dir" >>"$log"
 	if [ ! -f "$dir/.configured" ]; then
@@ -303,23 +318,32 @@ stage_qemu() {
 		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
 		sync_qemu_tree "$dir/src"
 		mkdir -p "$dir/build"
-		(cd "$dir/build" && ../src/configure "${qemu_configure_args[@]}") >>"$log" 2>&1 || return 1
+		(cd "$dir/build" && ../src/configure "${args[@]}") >>"$log" 2>&1 || return 1
 		touch "$dir/.configured"
 	fi
 	sync_qemu_tree "$dir/src"
-	ninja -C "$dir/build" qemu-system-x86_64 $qemu_qtests >>"$log" 2>&1 || return 1
-	ln -sfn "$dir" "$build/qemu$variant"
+	ninja -C "$dir/build" "$@" >>"$log" 2>&1 || return 1
+	ln -sfn "$dir" "$build/$link"
 	# The clone runs its own copies: the shared tree is rebuilt whenever
 	# another clone (a bisect step, CI) syncs different device sources,
 	# and that must not swap the binary under this clone's running tests.
 	mkdir -p "$qemu_bin"
-	for p in qemu-system-x86_64 $qemu_qtests; do
+	for p in "$@"; do
 		if ! cmp -s "$dir/build/$p" "$qemu_bin/${p##*/}"; then
 			# a new inode: a QEMU already running keeps its old file
 			cp "$dir/build/$p" "$qemu_bin/${p##*/}.tmp" || return 1
 			mv -f "$qemu_bin/${p##*/}.tmp" "$qemu_bin/${p##*/}" || return 1
 		fi
 	done
+}
+
+stage_qemu() {
+	# shellcheck disable=SC2086 # the qtest list is split on purpose
+	qemu_build qemu_configure_args "qemu$variant" qemu-system-x86_64 $qemu_qtests
+}
+
+stage_qemu_fuzz() {
+	qemu_build qemu_fuzz_configure_args qemu-fuzz qemu-fuzz-x86_64
 }
 
 # ---------------------------------------------------------------- config
@@ -380,6 +404,8 @@ stage "kernel 6.1" stage_kernel 6.1
 stage "kernel 6.12" stage_kernel 6.12
 need qemu dpkg-source patch python3 ninja gcc pkg-config flex bison sha256sum
 stage qemu stage_qemu
+need "qemu fuzz" clang clang++ llvm-symbolizer
+stage "qemu fuzz" stage_qemu_fuzz
 write_rig_ini
 need suites gdb git timeout script setsid
 need meson meson ninja gcc objcopy python3 busybox

@@ -55,8 +55,9 @@ typedef struct {
 	GString         *tap_partial;    /* an unfinished last line */
 	char            *hp_id;          /* id= of the hotplug spec */
 	gboolean         hp_added;       /* device_add sent */
-	gboolean         hp_del_sent;
+	gboolean         hp_del_sent;    /* device_del sent, not refused */
 	gboolean         hp_deleted;     /* DEVICE_DELETED seen */
+	char            *hp_del_refused; /* the last device_del's error, if any */
 	/* evidence: the register dump, then each vCPU's local APIC */
 	GString         *evidence;
 	guint            lapic_next;
@@ -262,10 +263,25 @@ hotplug_replied (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, 
 	Session *s = user_data;
 	const char *what = s->hp_del_sent ? "device_del" : "device_add";
 
-	if (!ret)
+	if (!ret && s->hp_del_sent) {
+		/*
+		 * The device may refuse to ask the guest (its ring full or the
+		 * channel broken, as a hostile guest leaves it).  Not a failure
+		 * yet: the guest's next "# hotplug: added" asks again, and only
+		 * a refusal nobody retried fails the run (hotplug_check_end).
+		 */
+		g_free (s->hp_del_refused);
+		s->hp_del_refused = g_strdup_printf ("device_del %s failed: %s", s->hp_id,
+		                                     error->message);
+		s->hp_del_sent = FALSE;
+		g_printerr ("hotplug: %s (refused; the guest may ask again)\n", s->hp_del_refused);
+	} else if (!ret) {
 		host_failure (s, "%s %s failed: %s", what, s->hp_id, error->message);
-	else
+	} else {
+		if (s->hp_del_sent)
+			g_clear_pointer (&s->hp_del_refused, g_free);
 		g_printerr ("hotplug: %s %s ok\n", what, s->hp_id);
+	}
 }
 
 /* "driver,key=value,..." as device_add arguments (values are strings). */
@@ -366,7 +382,9 @@ hotplug_check_end (Session *s)
 {
 	if (!s->params->hotplug)
 		return;
-	if (s->hp_del_sent && !s->hp_deleted)
+	if (s->hp_del_refused)
+		host_failure (s, "%s", s->hp_del_refused);
+	else if (s->hp_del_sent && !s->hp_deleted)
 		host_failure (s, "device_del %s: no DEVICE_DELETED before the guest stopped",
 		              s->hp_id);
 }
@@ -598,6 +616,7 @@ rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInf
 	if (s.evidence)
 		g_string_free (s.evidence, TRUE);
 	g_clear_pointer (&s.hp_id, g_free);
+	g_clear_pointer (&s.hp_del_refused, g_free);
 	g_clear_pointer (&s.qmp, rig_qmp_free);
 	if (s.listener)
 		g_socket_listener_close (s.listener);
