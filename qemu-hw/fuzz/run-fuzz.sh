@@ -2,16 +2,17 @@
 # Run QEMU's generic-fuzz target (libFuzzer) over hv-vpci and its children.
 # The one place that says which machine is fuzzed and which regions count.
 #
-#   run-fuzz.sh FUZZER CORPUS_DIR [libFuzzer option or input...]
+#   run-fuzz.sh FUZZER CORPUS_DIR|INPUT [libFuzzer option, directory or input...]
 #
 # FUZZER is build/qemu-bin/qemu-fuzz-x86_64 (build-aux/setup.sh builds it).
-# CORPUS_DIR collects new inputs; pass more directories or files after it
-# (the seed corpus, reproducers).  Examples: qemu-hw/fuzz/README.md.
+# A CORPUS_DIR collects new inputs (more directories may follow: seeds,
+# reproducers); an INPUT file is run once.  FUZZ_QEMU_EXTRA is appended to
+# QEMU's command line (e.g. -trace 'hv_vpci_*').  Examples: README.md.
 set -eu
-[ $# -ge 2 ] || { echo "usage: $0 FUZZER CORPUS_DIR [libFuzzer args...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 FUZZER CORPUS_DIR|INPUT [libFuzzer args...]" >&2; exit 2; }
 fuzzer=$1 corpus=$2
 shift 2
-mkdir -p "$corpus"
+[ -e "$corpus" ] || mkdir -p "$corpus"
 
 # q35 with hv-vpci and two children in one slot (the window selects
 # between them); fuzzed: hv-vpci and everything it owns (registers,
@@ -21,7 +22,7 @@ mkdir -p "$corpus"
 QEMU_FUZZ_ARGS="-machine q35 -nodefaults -L /usr/share/seabios -L /usr/share/qemu \
 -device hv-vpci,id=vpci0 \
 -device vpci-testfn,bus=vpci0,addr=1.0,multifunction=on \
--device vpci-testfn,bus=vpci0,addr=1.1"
+-device vpci-testfn,bus=vpci0,addr=1.1 ${FUZZ_QEMU_EXTRA:-}"
 QEMU_FUZZ_OBJECTS="hv-vpci vpci-testfn-regs* vpci-testfn-msix* msix-table* msix-pba*"
 export QEMU_FUZZ_ARGS QEMU_FUZZ_OBJECTS
 # Leaks are not findings here: QEMU's exit frees little, by design.

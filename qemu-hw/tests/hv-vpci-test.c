@@ -1331,6 +1331,48 @@ static void hostile_vcpu_round(Drv *d, GRand *r, unsigned round)
     wait_ram(d, FLAG_ADDR, round);
 }
 
+/*
+ * A guest that makes mistakes forever must not grow qemu.log forever: the
+ * first 1000 guest errors are logged, then one in 10000; the ERRORS
+ * register still counts every one.
+ */
+static void test_log_bounded(void)
+{
+    g_autofree char *log = NULL, *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *extra = NULL;
+    unsigned logged = 0, before, after;
+    const unsigned n = 21000;
+    int fd = g_file_open_tmp("hv-vpci-log-XXXXXX", &log, &err);
+    Drv *d;
+
+    g_assert_no_error(err);
+    close(fd);
+    extra = g_strdup_printf("-d guest_errors -D %s", log);
+    d = drv_start(extra);
+    before = reg_read(d, HV_VPCI_REG_ERRORS);
+    for (unsigned i = 0; i < n; i++) {
+        reg_read(d, 0x100);     /* an unknown register: a guest error */
+    }
+    after = reg_read(d, HV_VPCI_REG_ERRORS);
+    drv_stop(d);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, &err));
+    g_assert_no_error(err);
+    unlink(log);
+    lines = g_strsplit(text, "\n", -1);
+    for (unsigned i = 0; lines[i]; i++) {
+        logged += g_str_has_prefix(lines[i], "hv-vpci: ");
+    }
+    g_test_message("%u guest errors counted, %u logged", after - before, logged);
+    g_assert_cmpuint(after - before, ==, n);
+    /* 1000 in full (the set-up's own, if any, among them), then 1 in 10000 */
+    g_assert_cmpuint(logged, >=, 1000);
+    g_assert_cmpuint(logged, <=, 1000 + after / 10000);
+    g_assert_nonnull(strstr(text, "(further errors: one in 10000 is logged)"));
+}
+
 static void test_hostile_random(void)
 {
     static const guint32 seeds[] = { 1, 2, 3, 0x5651, 0xdeadbeef };
@@ -1419,6 +1461,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/hostile/unmask-to-window",
                    test_reentry_unmask_to_window);
     qtest_add_func("/vpci/hostile/random", test_hostile_random);
+    qtest_add_func("/vpci/hostile/log-bounded", test_log_bounded);
 
     return g_test_run();
 }
