@@ -10,6 +10,8 @@
 #   VPCI_RIG_CACHE   where QEMU builds and downloaded packages are kept
 #                    (default ${XDG_CACHE_HOME:-$HOME/.cache}/vpci-rig)
 #   VPCI_RIG_QUIET=1 no progress lines
+#   VPCI_RIG_FUZZER=1 also the libFuzzer build of QEMU (qemu-fuzz-x86_64),
+#                    for suite 'fuzz' (./run-tests.sh sets it for a full run)
 #   VPCI_RIG_SANITIZE=1  the sanitizer build (./run-tests.sh --sanitize):
 #                    QEMU with ASan and UBSan under its own cache key, into
 #                    build/qemu-bin-sanitize, build/rig-sanitize.ini and
@@ -238,13 +240,14 @@ qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
 	--without-default-devices --with-devices-x86_64=vpci-rig
 	--enable-tcg --enable-fdt=system --disable-docs --disable-werror
 	--python=/usr/bin/python3 --disable-install-blobs)
+# The libFuzzer build (qemu-fuzz-x86_64, qemu-hw/fuzz/): clang, generic-fuzz,
+# always with ASan and UBSan, under its own cache key (one build for both
+# variants).
+qemu_fuzz_configure_args=(--cc=clang --cxx=clang++ --enable-fuzzing
+	--enable-asan --enable-ubsan "${qemu_configure_args[@]}")
 # ASan and UBSan: a guest that makes QEMU touch memory it does not own is
 # a report, not a silent corruption (docs/robustness.md).
 [ -n "$variant" ] && qemu_configure_args+=(--enable-asan --enable-ubsan)
-# The libFuzzer build (qemu-fuzz-x86_64, qemu-hw/fuzz/): clang, generic-fuzz,
-# always with ASan and UBSan, under its own cache key.
-qemu_fuzz_configure_args=(--cc=clang --cxx=clang++ --enable-fuzzing
-	--enable-asan --enable-ubsan "${qemu_configure_args[@]}")
 
 qemu_version() {
 	apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: \(.*:10\.0\..*\)$/\1/p' |
@@ -404,8 +407,10 @@ stage "kernel 6.1" stage_kernel 6.1
 stage "kernel 6.12" stage_kernel 6.12
 need qemu dpkg-source patch python3 ninja gcc pkg-config flex bison sha256sum
 stage qemu stage_qemu
-need "qemu fuzz" clang clang++ llvm-symbolizer
-stage "qemu fuzz" stage_qemu_fuzz
+if [ "${VPCI_RIG_FUZZER:-0}" = 1 ]; then
+	need "qemu fuzz" clang clang++ llvm-symbolizer
+	stage "qemu fuzz" stage_qemu_fuzz
+fi
 write_rig_ini
 need suites gdb git timeout script setsid
 need meson meson ninja gcc objcopy python3 busybox

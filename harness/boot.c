@@ -113,7 +113,7 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		{ "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep,
 		  "Run directory (default build/runs/<time>-<scenario>-<pid>)", "DIR" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-		  "rig.ini to read (default $VPCI_RIG_TOP/build/rig.ini)", "FILE" },
+		  "rig.ini to read (default $VPCI_RIG_CONFIG, else $VPCI_RIG_TOP/build/rig.ini)", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
 		  "Print one JSON object (docs/json.md) instead of text", NULL },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opts->dry_run,

@@ -21,6 +21,7 @@
  * Medians over --reps repetitions.
  */
 #include "boot.h"
+#include "lines.h"
 #include "config.h"
 #include "rig-command.h"
 #include "scenarios.h"
@@ -274,7 +275,7 @@ first_hazard (const char *run_dir, double *seconds, guint *count)
 	*count = 0;
 	if (!text)
 		return FALSE;
-	lines = g_strsplit (text, "\n", -1);
+	lines = rig_split_lines (text);
 	for (guint i = 0; lines[i]; i++) {
 		g_autoptr(JsonParser) p = json_parser_new ();
 		JsonNode *root;

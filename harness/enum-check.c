@@ -3,6 +3,7 @@
  * enum-check.c - compare the enum scenario's function list with query-pci.
  */
 #include "enum-check.h"
+#include "lines.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -120,7 +121,7 @@ rig_enum_check (const char *query_pci, const char *tap, char **problem)
 	if (!qemu)
 		return FALSE;
 
-	lines = g_strsplit (tap, "\n", -1);
+	lines = rig_split_lines (tap);
 	for (guint i = 0; lines[i]; i++) {
 		char *l = g_strchomp (lines[i]);
 		char slot[8];

@@ -25,6 +25,7 @@
  * `continue` runs the scenario.
  */
 #include "gdb.h"
+#include "lines.h"
 #include "config.h"
 
 #include <errno.h>
@@ -81,7 +82,7 @@ make_kernel_symbols (const char *run_dir, char **out, GError **error)
 
 	if (!g_file_get_contents (ks, &text, NULL, error))
 		return FALSE;
-	lines = g_strsplit (text, "\n", -1);
+	lines = rig_split_lines (text);
 	for (guint pass = 0; pass < 2; pass++) {
 		for (guint i = 0; lines[i]; i++) {
 			char type, name[512];
@@ -129,7 +130,7 @@ gboolean
 rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
                       const char *run_dir, char **script_path, GError **error)
 {
-	g_auto(GStrv) lines = g_strsplit (tap, "\n", -1);
+	g_auto(GStrv) lines = rig_split_lines (tap);
 	g_autoptr(GHashTable) mods = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
 	                                                    (GDestroyNotify) g_ptr_array_unref);
 	g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);

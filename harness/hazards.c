@@ -3,6 +3,7 @@
  * hazards.c - parse, attribute and symbolise window ordering hazards.
  */
 #include "hazards.h"
+#include "lines.h"
 
 #include <json-glib/json-glib.h>
 #include <gio/gio.h>
@@ -68,7 +69,7 @@ GPtrArray *
 rig_hazards_parse (const char *jsonl)
 {
 	GPtrArray *hazards = g_ptr_array_new_with_free_func (hazard_free);
-	g_auto(GStrv) lines = g_strsplit (jsonl ? jsonl : "", "\n", -1);
+	g_auto(GStrv) lines = rig_split_lines (jsonl ? jsonl : "");
 
 	for (guint i = 0; lines[i]; i++) {
 		g_autoptr(JsonNode) node = NULL;
@@ -118,7 +119,7 @@ static GPtrArray *
 module_texts (const char *tap)
 {
 	GPtrArray *mods = g_ptr_array_new_with_free_func (module_text_free);
-	g_auto(GStrv) lines = g_strsplit (tap ? tap : "", "\n", -1);
+	g_auto(GStrv) lines = rig_split_lines (tap ? tap : "");
 
 	for (guint i = 0; lines[i]; i++) {
 		g_auto(GStrv) w = g_strsplit (g_strstrip (lines[i]), " ", -1);
@@ -207,7 +208,7 @@ addr2line (const char *ko, GPtrArray *offsets)
 	}
 	if (!proc || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, NULL))
 		return NULL;
-	lines = g_strsplit (out ? out : "", "\n", -1);
+	lines = rig_split_lines (out ? out : "");
 	for (guint i = 0; ; i++) {
 		gboolean head = lines[i] && g_str_has_prefix (lines[i], "0x");
 

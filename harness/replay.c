@@ -21,6 +21,7 @@
  * here: header, one refcount table, one refcount block, one L1 table.
  */
 #include "replay.h"
+#include "lines.h"
 #include "gdb.h"
 #include "rig-command.h"
 #include "hazards.h"
@@ -397,7 +398,7 @@ rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GError *
 	g_string_append_printf (s, "# Written by vpci-rig-harness for the replay of %s in %s\n"
 	                        "# (docs/debugging.md). Module addresses: the recording's TAP log.\n"
 	                        RIG_GDB_SCRIPT_PREAMBLE, opts->replay_dir, run_dir);
-	lines = g_strsplit (tap, "\n", -1);
+	lines = rig_split_lines (tap);
 	for (guint i = 0; lines[i]; i++) {
 		char mod[128], addr[64];
 		g_autofree char *ko = NULL;
@@ -442,7 +443,7 @@ rig_replay_fix_transcript (const RigBootOptions *opts, RigTranscript *t)
 	path = g_build_filename (opts->replay_dir, "qmp-events.jsonl", NULL);
 	if (!g_file_get_contents (path, &text, NULL, NULL))
 		return;
-	lines = g_strsplit (text, "\n", -1);
+	lines = rig_split_lines (text);
 	for (guint i = 0; lines[i] && !recorded; i++) {
 		g_autoptr(JsonNode) node = json_from_string (lines[i], NULL);
 		const char *reason;

@@ -4,6 +4,7 @@
  * run, for at most a handful of addresses.
  */
 #include "symbols.h"
+#include "lines.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ rig_symbolize (const char *map_path, guint64 addr)
 
 	if (!map_path || !g_file_get_contents (map_path, &contents, NULL, NULL))
 		return NULL;
-	lines = g_strsplit (contents, "\n", -1);
+	lines = rig_split_lines (contents);
 	for (guint i = 0; lines[i]; i++) {
 		g_auto(GStrv) f = g_strsplit (lines[i], " ", 3);
 		guint64 a;

@@ -3,6 +3,7 @@
  * tap.c - TAP 13 parser (see tap.h).
  */
 #include "tap.h"
+#include "lines.h"
 
 #include <string.h>
 
@@ -71,7 +72,7 @@ rig_tap_parse (const char *text, RigTap *tap)
 	if (!text)
 		return;
 
-	lines = g_strsplit (text, "\n", -1);
+	lines = rig_split_lines (text);
 	for (guint i = 0; lines[i]; i++) {
 		char *line = lines[i];
 		gsize len = strlen (line);

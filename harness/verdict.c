@@ -16,6 +16,7 @@
  * STOP after our stop) are not evidence.
  */
 #include "verdict.h"
+#include "lines.h"
 #include "enum-check.h"
 
 #include <string.h>
@@ -347,7 +348,7 @@ rig_transcript_load (const char *dir, GError **error)
 	events = read_optional (dir, EVENTS_FILE, error);
 	if (!events)
 		return NULL;
-	lines = g_strsplit (events, "\n", -1);
+	lines = rig_split_lines (events);
 	for (guint i = 0; lines[i]; i++) {
 		g_autoptr(JsonNode) node = NULL;
 		g_autoptr(GError) local = NULL;

@@ -9,7 +9,7 @@ set -eu
 [ $# -eq 2 ] || { echo "usage: $0 FUZZER OUTDIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 fuzzer=$1 out=$2
-[ -x "$fuzzer" ] || { echo "fuzz-regression: no fuzzer at $fuzzer (build-aux/setup.sh builds it)" >&2; exit 99; }
+[ -x "$fuzzer" ] || { echo "fuzz-regression: no fuzzer at $fuzzer (./run-tests.sh builds it; or VPCI_RIG_FUZZER=1 build-aux/setup.sh)" >&2; exit 99; }
 rm -rf "$out/seeds" "$out/findings"
 mkdir -p "$out/corpus" "$out/findings"
 python3 "$here/make-seeds.py" "$out/seeds"

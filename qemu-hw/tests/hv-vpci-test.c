@@ -148,8 +148,13 @@ static bool drain(Drv *d, uint64_t tid, void *reply, uint32_t *reply_len)
     return found;
 }
 
-/* Send with completion requested; return the status (reply in @reply). */
-static uint32_t request(Drv *d, const void *msg, uint32_t len, void *reply)
+/*
+ * Send with completion requested; return the status, and the first
+ * @reply_size bytes of the reply in @reply (a completion is padded to 8
+ * bytes, so it may be longer than the reply's structure).
+ */
+static uint32_t request_reply(Drv *d, const void *msg, uint32_t len,
+                              void *reply, size_t reply_size)
 {
     uint8_t buf[0x1000];
     uint32_t rlen = 0;
@@ -158,10 +163,16 @@ static uint32_t request(Drv *d, const void *msg, uint32_t len, void *reply)
     doorbell(d);
     g_assert_true(drain(d, tid, buf, &rlen));
     g_assert_cmpuint(rlen, >=, 4);
-    if (reply) {
-        memcpy(reply, buf, rlen);
-    }
+    g_assert_cmpuint(rlen, >=, reply_size);
+    memcpy(reply, buf, reply_size);
     return le32_to_cpu(*(uint32_t *)buf);
+}
+
+static uint32_t request(Drv *d, const void *msg, uint32_t len)
+{
+    uint32_t status;
+
+    return request_reply(d, msg, len, &status, sizeof(status));
 }
 
 static void send_nocomp(Drv *d, const void *msg, uint32_t len)
@@ -230,7 +241,7 @@ static uint32_t negotiate(Drv *d, uint32_t version)
         .type = HV_VPCI_QUERY_PROTOCOL_VERSION, .protocol_version = version,
     };
 
-    return request(d, &m, sizeof(m), NULL);
+    return request(d, &m, sizeof(m));
 }
 
 static uint32_t d0_entry(Drv *d, uint64_t base)
@@ -238,7 +249,7 @@ static uint32_t d0_entry(Drv *d, uint64_t base)
     struct hv_vpci_d0_entry m = { .type = HV_VPCI_BUS_D0ENTRY,
                                   .mmio_base = base };
 
-    return request(d, &m, sizeof(m), NULL);
+    return request(d, &m, sizeof(m));
 }
 
 static void bring_up(Drv *d)
@@ -351,7 +362,7 @@ static void test_resource_requirements(void)
     struct hv_vpci_q_res_req_response r;
 
     g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
-    g_assert_cmphex(request(d, &m, sizeof(m), &r), ==, 0);
+    g_assert_cmphex(request_reply(d, &m, sizeof(m), &r, sizeof(r)), ==, 0);
     g_assert_cmphex(r.probed_bar[0], ==, 0xfffff000);
     g_assert_cmphex(r.probed_bar[1], ==, 0);
     g_assert_cmphex(r.probed_bar[2], ==, 0xfffff000);
@@ -398,7 +409,7 @@ static uint32_t create_irq(Drv *d, uint32_t wslot, uint32_t vector,
                       .processor_count = 1, .processor_array = { cpu } },
     };
     struct hv_vpci_create_int_response r;
-    uint32_t status = request(d, &m, sizeof(m), &r);
+    uint32_t status = request_reply(d, &m, sizeof(m), &r, sizeof(r));
 
     if (out) {
         *out = r.int_desc;
@@ -461,7 +472,7 @@ static void test_irq_remap(void)
     /* Retarget: the same address/data now lands on the new vector. */
     rt.address = t.address;
     rt.data = t.data;
-    g_assert_cmphex(request(d, &rt, sizeof(rt), NULL), ==, 0);
+    g_assert_cmphex(request(d, &rt, sizeof(rt)), ==, 0);
     testfn_ring(d, 0);
     g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 2);
     g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x51);
@@ -640,7 +651,7 @@ static void test_ring_truncated(void)
     uint32_t short_d0[2] = { HV_VPCI_BUS_D0ENTRY, 0 };
 
     g_assert_cmphex(negotiate(d, HV_VPCI_PROTOCOL_1_4), ==, 0);
-    g_assert_cmphex(request(d, short_d0, sizeof(short_d0), NULL), ==,
+    g_assert_cmphex(request(d, short_d0, sizeof(short_d0)), ==,
                     HV_VPCI_STATUS_BAD_DATA);
     g_assert_cmpuint(errors(d), ==, 1);
     g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
@@ -652,7 +663,7 @@ static void test_ring_unknown_type(void)
     Drv *d = drv_start(NULL);
     uint32_t m[2] = { HV_VPCI_MSG_BASE + 0x30, 0 };
 
-    g_assert_cmphex(request(d, m, sizeof(m), NULL), ==,
+    g_assert_cmphex(request(d, m, sizeof(m)), ==,
                     HV_VPCI_STATUS_NOT_SUPPORTED);
     g_assert_cmpuint(errors(d), ==, 1);
     assert_still_works(d);
@@ -716,16 +727,16 @@ static void test_resources_outside(void)
 
     m.mmio[0].address = 0x1000;
     m.mmio[0].length = 0x1000;
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==,
                     HV_VPCI_STATUS_INVALID_PARAMETER);
     g_assert_cmpuint(errors(d), ==, 3);
     m.mmio[0].address = d->aperture + 64 * 1024 * 1024 - 0x1000;
     m.mmio[0].length = 0x2000;
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==,
                     HV_VPCI_STATUS_INVALID_PARAMETER);
     g_assert_cmpuint(errors(d), ==, 4);
     m.mmio[0].address = d->aperture + 0x10000;
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==, 0);
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==, 0);
     drv_stop(d);
 }
 
@@ -741,7 +752,7 @@ static void test_irq_unknown_function(void)
     bring_up(d);
     g_assert_cmphex(create_irq(d, HV_VPCI_WSLOT(5, 0), 0x40, 0, NULL), ==,
                     HV_VPCI_STATUS_NO_SUCH_DEVICE);
-    g_assert_cmphex(request(d, &m1, sizeof(m1), NULL), ==,
+    g_assert_cmphex(request(d, &m1, sizeof(m1)), ==,
                     HV_VPCI_STATUS_NO_SUCH_DEVICE);
     g_assert_cmpuint(errors(d), ==, 2);
     g_assert_cmphex(create_irq(d, WSLOT_F1, 0x40, 0, &t), ==, 0);
@@ -760,7 +771,7 @@ static void test_window_before_d0(void)
     g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
     g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), !=, 0xffffffff);
     /* After D0 exit the window answers all-ones again. */
-    g_assert_cmphex(request(d, &exit_msg, sizeof(exit_msg), NULL), ==, 0);
+    g_assert_cmphex(request(d, &exit_msg, sizeof(exit_msg)), ==, 0);
     g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==, 0xffffffff);
     g_assert_cmpuint(errors(d), ==, 4);
     g_assert_cmphex(d0_entry(d, d->aperture), ==, 0);
@@ -1120,14 +1131,14 @@ static void test_irq_vector_range(void)
     };
 
     bring_up(d);
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==,
                     HV_VPCI_STATUS_INVALID_PARAMETER);
     m.int_desc.vector = 0xfe;
     m.int_desc.vector_count = 4;
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==,
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==,
                     HV_VPCI_STATUS_INVALID_PARAMETER);
     m.int_desc.vector = 0xfc;
-    g_assert_cmphex(request(d, &m, sizeof(m), NULL), ==, 0);
+    g_assert_cmphex(request(d, &m, sizeof(m)), ==, 0);
     g_assert_cmpuint(errors(d), ==, 2);
     drv_stop(d);
 }
