@@ -649,7 +649,7 @@ static void op_child_msi(struct hostile *h, struct rnd_state *r)
 	/* BAR 0 (registers) and BAR 2 (MSI-X) in the aperture's first pages */
 	u64 bar0 = h->ap_gpa + PAGE_SIZE * pick(r, 8);
 	u64 bar2 = h->ap_gpa + PAGE_SIZE * (8 + pick(r, 8));
-	u32 msi, msix, id;
+	u32 msi, msix, id, msi_mask = 0;
 	bool use_msix = pick(r, 2);
 
 	if (!va || bar2 + PAGE_SIZE > h->ap_gpa + h->ap_size)
@@ -694,15 +694,16 @@ static void op_child_msi(struct hostile *h, struct rnd_state *r)
 		u32 flags = cfg_read(va, msi + PCI_MSI_FLAGS, 2);
 		bool is64 = flags & PCI_MSI_FLAGS_64BIT;
 		u32 data_off = is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32;
-		u32 mask_off = is64 ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32;
 		u64 a = pick_msi_target(h, r);
 
 		cfg_write(va, msi + PCI_MSI_ADDRESS_LO, 4, lower_32_bits(a));
 		if (is64)
 			cfg_write(va, msi + PCI_MSI_ADDRESS_HI, 4, upper_32_bits(a));
 		cfg_write(va, msi + data_off, 2, pick_msi_data(r));
-		if (flags & PCI_MSI_FLAGS_MASKBIT)
-			cfg_write(va, msi + mask_off, 4, 0xffffffff);
+		if (flags & PCI_MSI_FLAGS_MASKBIT) {
+			msi_mask = msi + (is64 ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32);
+			cfg_write(va, msi_mask, 4, 0xffffffff);
+		}
 		cfg_write(va, msi + PCI_MSI_FLAGS, 2,
 			  PCI_MSI_FLAGS_ENABLE | pick(r, 8) << 4);
 	} else {
@@ -716,10 +717,8 @@ static void op_child_msi(struct hostile *h, struct rnd_state *r)
 	cfg_select(va, wslot);
 	if (use_msix && msix)
 		cfg_write(va, msix + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
-	else if (cfg_read(va, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_MASKBIT)
-		cfg_write(va, msi + (cfg_read(va, msi + PCI_MSI_FLAGS, 2) &
-				     PCI_MSI_FLAGS_64BIT ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32),
-			  4, 0);
+	else if (msi_mask)
+		cfg_write(va, msi_mask, 4, 0);
 out:
 	/* whatever happened above: no child masters the bus after this */
 	cfg_select(va, wslot);
@@ -858,9 +857,7 @@ static void hostile_quiesce(struct hostile *h)
 		.protocol_version = HV_VPCI_PROTOCOL_1_1,
 	};
 	struct hv_vpci_d0_entry d0 = { .type = HV_VPCI_BUS_D0ENTRY, .mmio_base = win };
-	struct rnd_state r;
 
-	prandom_seed_state(&r, h->seed);
 	writel(0, h->regs + HV_VPCI_REG_CTRL);
 	memset(h->buf, 0, 2 * HV_VPCI_RING_MIN_SIZE);
 	WRITE_ONCE(h->gh_off, 0);
