@@ -374,8 +374,8 @@ write_rig_ini() {
 }
 
 stage_meson() {
-	# rig_config: the sanitizer build's harness reads its own rig.ini by
-	# default; the normal one keeps $VPCI_RIG_TOP/build/rig.ini.
+	# rig_config: the sanitizer build's guest tests get its own rig.ini
+	# ($VPCI_RIG_CONFIG, tests/meson.build); the normal one keeps the default.
 	local opts=(-Dqemu_build="$qemu_bin" -Drig_config="${variant:+$rig_ini}"
 		-Dkernel_6_1="/usr/src/linux-headers-$(cat "$build/kernel/6.1/release")"
 		-Dkernel_6_1_modules="$build/kernel/6.1/modules")

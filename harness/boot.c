@@ -152,7 +152,13 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	g_autoptr(GOptionContext) context =
 		rig_option_context_new (command, "[SCENARIO]", summary, description);
 
+	/* GOptionContext drops the arguments it consumes from the array it is
+	 * given, without freeing them: parse a shallow copy, so a caller's
+	 * GStrv still frees every string */
+	g_autofree char **view = g_memdup2 (argv, ((gsize) argc + 1) * sizeof (char *));
+
 	g_option_context_add_main_entries (context, entries, NULL);
+	argv = view;
 	if (!rig_option_context_parse (context, &argc, &argv, error))
 		return FALSE;
 

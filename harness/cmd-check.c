@@ -62,7 +62,6 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	g_auto(GStrv) extra_argv = NULL;
 	g_auto(GStrv) run_argv = NULL;
-	g_autofree char **run_view = NULL;
 	RigBootOptions opts;
 	RigVerdictResult result = { 0 };
 	RigVerdict want;
@@ -139,13 +138,10 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		g_strv_builder_addv (b, (const char **) extra_argv);
 	run_argv = g_strv_builder_end (b);
 
-	/* GOptionContext drops the arguments it consumes from the array it is
-	 * given: hand it a shallow copy, so run_argv still frees every string */
-	run_view = g_memdup2 (run_argv, (g_strv_length (run_argv) + 1) * sizeof (char *));
 	rig_boot_options_init (&opts);
 	if (!rig_boot_options_parse (&opts, "check", "Run one test of tests/suite.cfg.",
 	                             check_description, g_strv_length (run_argv),
-	                             run_view, error))
+	                             run_argv, error))
 		goto out;
 	g_print ("test %s: %s --smp %u --cpu %u --seed %" G_GUINT64_FORMAT
 	         " --timeout %u, expect %s\n", name, opts.scenario, opts.smp, opts.cpu,

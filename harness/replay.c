@@ -130,13 +130,7 @@ load_recorded_options (RigBootOptions *opts, gboolean timeout_given, GError **er
 		return FALSE;
 	}
 	rig_boot_options_init (&rec);
-	{
-		/* the parser drops what it consumed from the vector it is given
-		 * (without freeing it): give it a copy, args keeps the strings */
-		g_autofree char **argv = g_memdup2 (args, (g_strv_length (args) + 1) * sizeof (char *));
-
-		ok = rig_boot_options_parse (&rec, "run", "", "", (int) g_strv_length (args), argv, error);
-	}
+	ok = rig_boot_options_parse (&rec, "run", "", "", (int) g_strv_length (args), args, error);
 	if (ok) {
 		g_free (opts->scenario);
 		opts->scenario = g_steal_pointer (&rec.scenario);
