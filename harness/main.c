@@ -28,6 +28,8 @@ static const RigCommand commands[] = {
 	  .summary = "Boot a scenario and print its verdict (the default command)" },
 	{ .name = "shell", .handler = rig_cmd_shell,
 	  .summary = "Boot an interactive guest shell on this terminal" },
+	{ .name = "sweep", .handler = rig_cmd_sweep,
+	  .summary = "Run many scenarios and tests (axes, shards, resume); print a verdict matrix" },
 	{ .name = "bench", .handler = rig_cmd_bench,
 	  .summary = "Measure boot, scenario, WC-model and config-access speed (not a test)" },
 	{ .name = "Inspect" },
@@ -44,18 +46,6 @@ static const RigCommand commands[] = {
 #define RIG_DEFAULT_COMMAND "run"
 
 static const char *current_command = "run";
-
-G_DEFINE_QUARK (vpci-rig-error-quark, rig_error)
-
-RigExit
-rig_exit_for_error (const GError *error)
-{
-	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_USAGE)
-		return RIG_EXIT_USAGE;
-	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_FAILED)
-		return RIG_EXIT_FAILURE;
-	return RIG_EXIT_INFRA;
-}
 
 const char *
 rig_current_command (void)

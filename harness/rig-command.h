@@ -28,6 +28,8 @@ gboolean rig_cmd_check    (int argc, char **argv, RigExit *exit_status,
                            GCancellable *cancellable, GError **error);
 gboolean rig_cmd_classify (int argc, char **argv, RigExit *exit_status,
                            GCancellable *cancellable, GError **error);
+gboolean rig_cmd_sweep    (int argc, char **argv, RigExit *exit_status,
+                           GCancellable *cancellable, GError **error);
 gboolean rig_cmd_bench    (int argc, char **argv, RigExit *exit_status,
                            GCancellable *cancellable, GError **error);
 

@@ -43,6 +43,16 @@ static const UsageCase cases[] = {
 	{ "/usage/check/missing-name", { "check" }, 2, "NAME" },
 	{ "/usage/check/unknown-test", { "check", "no-such-test", "--suite", "@SUITE@" }, 2, "no-such-test" },
 	{ "/usage/check/missing-suite", { "check", "x", "--suite", "/nonexistent/suite.cfg" }, 2, "suite.cfg" },
+	{ "/usage/sweep/nothing", { "sweep", "--suite", "@SUITE@" }, 2, "nothing to run" },
+	{ "/usage/sweep/axes-only", { "sweep", "--smp", "1,2", "--suite", "@SUITE@" }, 2, "sweep nothing" },
+	{ "/usage/sweep/resume-without-dir", { "sweep", "--resume", "--scenario", "boot" }, 2, "--dir" },
+	{ "/usage/sweep/bad-shard", { "sweep", "--shard", "3/2", "--scenario", "boot" }, 2, "--shard" },
+	{ "/usage/sweep/bad-seed-range", { "sweep", "--scenario", "boot", "--seed", "9-1",
+	  "--suite", "@SUITE@" }, 2, "--seed" },
+	{ "/usage/sweep/bad-run-option", { "sweep", "--scenario", "boot", "--smp", "1,x",
+	  "--suite", "@SUITE@" }, 2, "--smp" },
+	{ "/usage/sweep/unknown-scenario", { "sweep", "--scenario", "boot,nope",
+	  "--suite", "@SUITE@" }, 2, "nope" },
 	{ "/infra/run/no-rig-ini", { "run", "boot" }, 125, "rig.ini" },
 };
 
