@@ -6,6 +6,7 @@
 #include "gdb.h"
 #include "vpci-devices.h"
 #include "replay.h"
+#include "scenarios.h"
 
 #include <string.h>
 
@@ -41,11 +42,14 @@ addf (GStrvBuilder *b, const char *fmt, ...)
 char *
 rig_kernel_cmdline (const RigBootOptions *opts)
 {
+	const RigScenario *sc = rig_scenario_lookup (opts->scenario);
+
 	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
 	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
 	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
-	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s",
+	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s%s%s",
 	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
+	                        sc && sc->cmdline ? " " : "", sc && sc->cmdline ? sc->cmdline : "",
 	                        opts->wc ? "" : " vpci.wc=off",
 	                        /* a replay's guest must see the recorded command line */
 	                        opts->gdb_port && !opts->replay_dir ? " vpci.gdb=1" : "",

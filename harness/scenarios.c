@@ -89,6 +89,11 @@ static const RigScenario scenarios[] = {
 	  .summary = "a thread per CPU, an owner per function: signature/tag reads and scratch writes "
 	             "that a missing window barrier turns into wrong values or misdirected writes",
 	  .devices = barrier_set },
+	{ .name = "msi-stress", .expect = "pass",
+	  .summary = "a thread per CPU, an owner per function: MSI (not MSI-X) moved between CPUs, "
+	             "masked, unmasked and raised, every register write through the window; each "
+	             "interrupt arrives once at its function, each function holds its own message",
+	  .devices = barrier_set, .cmdline = "vpci_testfn.use_msi=1" },
 	{ .name = "ordering-probe", .expect = "pass",
 	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
 	             "load-passes-store hazards by design)",

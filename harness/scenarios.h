@@ -34,6 +34,9 @@ typedef struct {
 	/* TRUE: the scenario provokes ordering hazards on purpose (probes), so
 	 * they do not turn its verdict into fail. */
 	gboolean expect_hazards;
+	/* Module parameters the scenario needs on the kernel command line
+	 * (the agent passes MODULE.PARAM=VALUE to finit_module), or NULL. */
+	const char *cmdline;
 } RigScenario;
 
 typedef struct {

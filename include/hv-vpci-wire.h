@@ -58,6 +58,50 @@
 #define HV_VPCI_REG_APERTURE_SIZE_LO	0x30	/* RO: aperture size (bytes) */
 #define HV_VPCI_REG_APERTURE_SIZE_HI	0x34
 #define HV_VPCI_REG_INSTANCE		0x38	/* RO: instance number (PCI domain) */
+
+/*
+ * Instrumentation (the rig's, not Hyper-V's): what the window and the MSI
+ * remap region saw, for the guest to compare with what it meant.
+ *
+ * MISDIRECTED counts config writes that reached a function while the slot
+ * select had last been written by another vCPU: with the driver's lock and
+ * fences that never happens, so each one is a store that left its own
+ * select behind (the 2016 mechanism).
+ *
+ * MSI_STATS_SELECT picks a child devfn; the registers after it describe the
+ * MSIs that function sent into the remap region (docs/hv-vpci.md):
+ * delivered through a live entry of its own, stale (an entry of its own
+ * that was deleted), foreign (a live entry of another function: dropped),
+ * unmatched (no entry at all: dropped).  LAST_BAD_* describe the last one
+ * that was not delivered through a live entry of its own.
+ */
+#define HV_VPCI_REG_MISDIRECTED		0x3c	/* RO */
+#define HV_VPCI_REG_MSI_STATS_SELECT	0x40	/* RW: child devfn */
+#define HV_VPCI_REG_MSI_DELIVERED	0x44	/* RO */
+#define HV_VPCI_REG_MSI_STALE		0x48	/* RO */
+#define HV_VPCI_REG_MSI_FOREIGN		0x4c	/* RO */
+#define HV_VPCI_REG_MSI_UNMATCHED	0x50	/* RO */
+#define HV_VPCI_REG_MSI_LAST_BAD_DATA	0x54	/* RO */
+#define HV_VPCI_REG_MSI_LAST_BAD_OWNER	0x58	/* RO: HV_VPCI_MSI_OWNER_* */
+#define HV_VPCI_REG_MSI_JOURNAL_COUNT	0x5c	/* RO: MSI-register writes journaled */
+
+/* LAST_BAD_OWNER: the entry the message named, if any. */
+#define HV_VPCI_MSI_OWNER_VALID		(1u << 31)	/* bits 0-7: its devfn */
+#define HV_VPCI_MSI_OWNER_LIVE		(1u << 30)	/* entry in use */
+
+/*
+ * Journal of config writes that reached a child's MSI capability, through
+ * the window, in the order they reached it: a ring of
+ * HV_VPCI_MSI_JOURNAL_ENTRIES entries of 4 dwords; entry i (counting from
+ * reset) at HV_VPCI_REG_MSI_JOURNAL + 16 * (i % entries):
+ *   dword 0: devfn (bits 0-7) | offset in the capability (8-15) | size (16-23)
+ *   dword 1: value written
+ *   dword 2: vCPU that issued the store + 1 (bits 0-15; 0: none) |
+ *            vCPU that wrote the slot select in force + 1 (bits 16-31)
+ *   dword 3: i (low 32 bits)
+ */
+#define HV_VPCI_REG_MSI_JOURNAL		0x800
+#define HV_VPCI_MSI_JOURNAL_ENTRIES	128
 #define HV_VPCI_REG_SIZE		0x1000
 
 #define HV_VPCI_MAGIC			0x49435056	/* "VPCI" */

@@ -55,6 +55,17 @@
 #define VPCI_TESTFN_REG_SCRATCH		0x18	/* RW: MMIO scratch */
 #define VPCI_TESTFN_REG_IRQ_COUNT(v)	(0x40 + 4 * (v))	/* RO: interrupts sent on vector v (< 32) */
 #define VPCI_TESTFN_REG_IRQ_DROPPED	0xc0	/* RO: raises refused (disabled or out of range; a masked vector is left pending) */
+/*
+ * The function's MSI capability as the device holds it (64-bit, per-vector
+ * mask), readable without the config window: after a run whose window
+ * ordering is in doubt, these are the registers to believe.
+ */
+#define VPCI_TESTFN_REG_MSI_FLAGS	0xc4	/* RO: message control word */
+#define VPCI_TESTFN_REG_MSI_ADDR_LO	0xc8	/* RO */
+#define VPCI_TESTFN_REG_MSI_ADDR_HI	0xcc	/* RO */
+#define VPCI_TESTFN_REG_MSI_DATA	0xd0	/* RO */
+#define VPCI_TESTFN_REG_MSI_MASK	0xd4	/* RO: per-vector mask bits */
+#define VPCI_TESTFN_REG_MSI_PENDING	0xd8	/* RO: per-vector pending bits */
 
 /*
  * Journal of config writes, newest last: a ring of 64 entries of 8 bytes

@@ -109,6 +109,8 @@ void scenario_hotplug(struct agent *a);
 void scenario_hostile(struct agent *a);
 void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
+/* msi.c */
+void scenario_msi_stress(struct agent *a);
 /* bench.c */
 void scenario_bench_cfg(struct agent *a);
 

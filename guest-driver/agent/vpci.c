@@ -26,31 +26,12 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "vbus.h"
 #include "vpci-testfn-regs.h"
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
-#define TESTFN_DEBUGFS	"/sys/kernel/debug/vpci_testfn"
 #define HV_VPCI_VENDOR	0x1234
 #define HV_VPCI_DEVICE	0x5650
-#define MAX_FNS		64
-#define MAX_CPUS	64
-
-struct vfn {
-	char name[32];		/* DDDD:BB:SS.F */
-	unsigned int slot, fn;
-	unsigned int vendor, device, subvendor, subdevice, class, rev;
-	char driver[32];
-	unsigned long long bar_start[6], bar_end[6], bar_flags[6];
-	int cfg_fd;
-};
-
-struct vbus {
-	char parent[32];	/* the hv-vpci function, 0000:BB:SS.F */
-	unsigned int domain;
-	unsigned long long ap_start, ap_end;	/* its BAR 2 */
-	int n;
-	struct vfn f[MAX_FNS];
-};
 
 static unsigned int read_hex(const char *dir, const char *name)
 {
@@ -103,7 +84,7 @@ static int cmp_fn(const void *a, const void *b)
  * The first hv-vpci function and every function of its root bus (the
  * "pciDDDD:00" directory below it).  Returns 0, or -1 if no bus.
  */
-static int vbus_scan(struct vbus *vb)
+int vbus_scan(struct vbus *vb)
 {
 	DIR *d = opendir(PCI_DEVICES);
 	struct dirent *e;
@@ -169,12 +150,12 @@ static int vbus_scan(struct vbus *vb)
 	return 0;
 }
 
-static bool is_testfn(const struct vfn *f)
+bool is_testfn(const struct vfn *f)
 {
 	return f->vendor == VPCI_TESTFN_VENDOR_ID && f->device == VPCI_TESTFN_DEVICE_ID;
 }
 
-static int cfg_open(struct vfn *f)
+int cfg_open(struct vfn *f)
 {
 	char path[PATH_MAX];
 
@@ -185,7 +166,7 @@ static int cfg_open(struct vfn *f)
 	return f->cfg_fd;
 }
 
-static void cfg_close_all(struct vbus *vb)
+void cfg_close_all(struct vbus *vb)
 {
 	for (int i = 0; i < vb->n; i++)
 		if (vb->f[i].cfg_fd >= 0) {
@@ -195,7 +176,7 @@ static void cfg_close_all(struct vbus *vb)
 }
 
 /* One config access of @size bytes through the sysfs file; -1 on error. */
-static int cfg_read(int fd, unsigned int off, unsigned int size, uint32_t *val)
+int cfg_read(int fd, unsigned int off, unsigned int size, uint32_t *val)
 {
 	uint32_t v = 0;
 
@@ -205,12 +186,12 @@ static int cfg_read(int fd, unsigned int off, unsigned int size, uint32_t *val)
 	return 0;
 }
 
-static int cfg_write(int fd, unsigned int off, unsigned int size, uint32_t val)
+int cfg_write(int fd, unsigned int off, unsigned int size, uint32_t val)
 {
 	return pwrite(fd, &val, size, off) == (ssize_t)size ? 0 : -1;
 }
 
-static bool vbus_get(struct vbus *vb)
+bool vbus_get(struct vbus *vb)
 {
 	if (vbus_scan(vb)) {
 		tap_ok(false, "hv-vpci bus present (no hv-vpci function or no root bus below it)");
@@ -225,7 +206,7 @@ static void debugfs_dir(const struct vfn *f, char *out, size_t size)
 	snprintf(out, size, TESTFN_DEBUGFS "/%s", f->name);
 }
 
-static int debugfs_write(const struct vfn *f, const char *file, const char *val)
+int debugfs_write(const struct vfn *f, const char *file, const char *val)
 {
 	char path[PATH_MAX];
 
@@ -234,7 +215,7 @@ static int debugfs_write(const struct vfn *f, const char *file, const char *val)
 }
 
 /* "name value" from the regs file; ~0 if absent. */
-static unsigned long regs_get(const struct vfn *f, const char *name)
+unsigned long regs_get(const struct vfn *f, const char *name)
 {
 	static char buf[2048];
 	char path[PATH_MAX], *p;
@@ -249,7 +230,7 @@ static unsigned long regs_get(const struct vfn *f, const char *name)
 	return ~0ul;
 }
 
-static int online_cpus(const struct agent *a)
+int online_cpus(const struct agent *a)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -372,7 +353,7 @@ static void stress_err(struct stress *st, const char *fmt, ...)
 	}
 }
 
-static unsigned long xorshift(unsigned long *s)
+unsigned long xorshift(unsigned long *s)
 {
 	*s ^= *s << 13;
 	*s ^= *s >> 7;
@@ -552,10 +533,10 @@ void scenario_cfg_stress(struct agent *a)
 /* ------------------------------------------------------------------- irq */
 
 /* irq_counts line of @vector: total, and per-CPU counts in @per (ncpu). */
-static int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
+int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
 		      unsigned long *per, int ncpu)
 {
-	static char buf[4096];
+	char buf[4096];		/* not static: msi-stress threads call it at once */
 	char path[PATH_MAX], *line, *save = NULL;
 
 	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", f->name);
@@ -596,7 +577,7 @@ static int testfn_vectors(const struct vfn *f)
 	return (int)n;
 }
 
-static int effective_cpu(const struct vfn *f, unsigned int vector)
+int effective_cpu(const struct vfn *f, unsigned int vector)
 {
 	static char buf[1024];
 	char path[PATH_MAX], *line, *save = NULL;

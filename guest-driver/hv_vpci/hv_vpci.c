@@ -61,6 +61,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/refcount.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
@@ -2199,6 +2200,59 @@ static const struct file_operations hv_vpci_probe_fops = {
 	.llseek	= default_llseek,
 };
 
+/*
+ * host_view: what the device saw, from its instrumentation registers
+ * (hv-vpci-wire.h), for the agent to set against what the guest meant:
+ *   misdirected N
+ *   msi DEVFN delivered D stale S foreign F unmatched U last_bad_data X last_bad_owner Y
+ *     (one line per devfn with any MSI seen)
+ *   journal SEQ DEVFN CAP_OFF SIZE VALUE VCPU SELECT_VCPU
+ *     (writes into MSI capabilities, oldest first; a vCPU of -1: none)
+ * Reading it is not part of any config access, so it needs no fence.
+ */
+static DEFINE_MUTEX(hv_vpci_host_view_lock);
+
+static int hv_vpci_host_view_show(struct seq_file *m, void *unused)
+{
+	struct hv_vpci_bus *hbus = m->private;
+	void __iomem *r = hbus->regs;
+	u32 count, first, i, devfn;
+
+	mutex_lock(&hv_vpci_host_view_lock);
+	seq_printf(m, "misdirected %u\n", readl(r + HV_VPCI_REG_MISDIRECTED));
+	for (devfn = 0; devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
+		u32 d, st, fo, un;
+
+		writel(devfn, r + HV_VPCI_REG_MSI_STATS_SELECT);
+		d = readl(r + HV_VPCI_REG_MSI_DELIVERED);
+		st = readl(r + HV_VPCI_REG_MSI_STALE);
+		fo = readl(r + HV_VPCI_REG_MSI_FOREIGN);
+		un = readl(r + HV_VPCI_REG_MSI_UNMATCHED);
+		if (!(d | st | fo | un))
+			continue;
+		seq_printf(m, "msi %#04x delivered %u stale %u foreign %u unmatched %u last_bad_data %#x last_bad_owner %#x\n",
+			   devfn, d, st, fo, un,
+			   readl(r + HV_VPCI_REG_MSI_LAST_BAD_DATA),
+			   readl(r + HV_VPCI_REG_MSI_LAST_BAD_OWNER));
+	}
+	count = readl(r + HV_VPCI_REG_MSI_JOURNAL_COUNT);
+	first = count > HV_VPCI_MSI_JOURNAL_ENTRIES ?
+		count - HV_VPCI_MSI_JOURNAL_ENTRIES : 0;
+	for (i = first; i != count; i++) {
+		u32 e = HV_VPCI_REG_MSI_JOURNAL +
+			16 * (i % HV_VPCI_MSI_JOURNAL_ENTRIES);
+		u32 where = readl(r + e), val = readl(r + e + 4);
+		u32 vcpus = readl(r + e + 8);
+
+		seq_printf(m, "journal %u %#04x %#x %u %#x %d %d\n", readl(r + e + 12),
+			   where & 0xff, (where >> 8) & 0xff, (where >> 16) & 0xff,
+			   val, (int)(vcpus & 0xffff) - 1, (int)(vcpus >> 16) - 1);
+	}
+	mutex_unlock(&hv_vpci_host_view_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hv_vpci_host_view);
+
 static struct dentry *hv_vpci_debugfs_root;
 
 static void hv_vpci_debugfs_init(struct hv_vpci_bus *hbus)
@@ -2209,6 +2263,8 @@ static void hv_vpci_debugfs_init(struct hv_vpci_bus *hbus)
 	hbus->debugfs = debugfs_create_dir(name, hv_vpci_debugfs_root);
 	debugfs_create_file("ordering_probe", 0600, hbus->debugfs, hbus,
 			    &hv_vpci_probe_fops);
+	debugfs_create_file("host_view", 0400, hbus->debugfs, hbus,
+			    &hv_vpci_host_view_fops);
 }
 
 /* A PCI domain nobody uses: 0x5650 + instance, bumped on collision. */

@@ -3,8 +3,8 @@
  * vpci_testfn: driver for the vpci-rig test function (1234:5651).
  *
  * It enables every interrupt vector of the function (MSI-X, 8 vectors;
- * MSI as a fallback), counts what arrives per vector and per CPU, and
- * exposes in debugfs, under vpci_testfn/<pci-name>/:
+ * MSI as a fallback, or with use_msi=1), counts what arrives per vector
+ * and per CPU, and exposes in debugfs, under vpci_testfn/<pci-name>/:
  *
  *   irq_counts   read: one line per vector (see vpci_testfn_counts_show())
  *   raise        write a vector number: the device raises it (doorbell)
@@ -12,6 +12,11 @@
  *   regs         read: the device's own counters (BAR 0), to cross-check
  *   journal      read: the device's journal of config writes, oldest first
  *   reset        write anything: clear device counters and ours
+ *   mask         write "VECTOR 1|0": disable_irq() / enable_irq(); with MSI
+ *                the vectors are unlazy, so each masks or unmasks in the
+ *                device (config writes through the bus's pci_ops)
+ *   msi          read: per vector, the message the kernel wrote and what
+ *                the device holds (its BAR 0 mirror of the capability)
  *   bench        write N: time N config dword reads (pci_read_config_dword)
  *                and N readl()s of BAR 0 SCRATCH; read: the last result
  *
@@ -26,6 +31,8 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/msi.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -44,6 +51,7 @@ struct vpci_testfn_vector {
 	unsigned int index;
 	int irq;
 	bool requested;
+	bool disabled;			/* by a "mask" write; under mask_lock */
 	unsigned long __percpu *count;	/* interrupts seen, per CPU */
 	char name[32];
 };
@@ -54,6 +62,7 @@ struct vpci_testfn {
 	bool msix;
 	unsigned int nvec;
 	struct vpci_testfn_vector vec[VPCI_TESTFN_MSIX_VECTORS];
+	struct mutex mask_lock;
 	struct dentry *dir;
 	/* debugfs bench: the last run */
 	unsigned int bench_reads;
@@ -61,6 +70,15 @@ struct vpci_testfn {
 };
 
 static struct dentry *vpci_testfn_root;
+
+/*
+ * MSI's address, data and mask live in config space, so with MSI every
+ * interrupt set-up, affinity move and mask goes through the bus's config
+ * accessors: for hv_vpci, the shared window, as pci-hyperv's did in 2016.
+ */
+static bool use_msi;
+module_param(use_msi, bool, 0444);
+MODULE_PARM_DESC(use_msi, "Use MSI instead of MSI-X (default: MSI-X)");
 
 static irqreturn_t vpci_testfn_isr(int irq, void *data)
 {
@@ -196,6 +214,70 @@ static const struct file_operations vpci_testfn_affinity_fops = {
 	.write		= vpci_testfn_affinity_write,
 };
 
+static ssize_t vpci_testfn_mask_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	struct vpci_testfn *tf = file_inode(file)->i_private;
+	unsigned int v, masked;
+	char buf[32];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%u %u", &v, &masked) != 2 || v >= tf->nvec ||
+	    masked > 1)
+		return -EINVAL;
+	/* disable_irq() nests: keep one level per vector */
+	mutex_lock(&tf->mask_lock);
+	if (masked && !tf->vec[v].disabled)
+		disable_irq(tf->vec[v].irq);
+	else if (!masked && tf->vec[v].disabled)
+		enable_irq(tf->vec[v].irq);
+	tf->vec[v].disabled = masked;
+	mutex_unlock(&tf->mask_lock);
+	return len;
+}
+
+static const struct file_operations vpci_testfn_mask_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= vpci_testfn_mask_write,
+	.llseek	= noop_llseek,
+};
+
+/*
+ * msi: per vector "<vector> <irq> kernel <addr_hi> <addr_lo> <data>
+ * <masked> device <flags> <addr_hi> <addr_lo> <data> <mask> <pending>".
+ * "kernel" is the message the kernel last wrote (its cache) and whether
+ * it believes the vector masked; "device" is the function's own view.
+ */
+static int vpci_testfn_msi_show(struct seq_file *m, void *unused)
+{
+	struct vpci_testfn *tf = m->private;
+	unsigned int v;
+
+	for (v = 0; v < tf->nvec; v++) {
+		struct irq_data *d = irq_get_irq_data(tf->vec[v].irq);
+		struct msi_msg msg = {};
+
+		get_cached_msi_msg(tf->vec[v].irq, &msg);
+		seq_printf(m, "%u %d kernel %#x %#x %#x %d device %#x %#x %#x %#x %#x %#x\n",
+			   v, tf->vec[v].irq, msg.address_hi, msg.address_lo,
+			   msg.data, d ? !!irqd_irq_masked(d) : -1,
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_FLAGS),
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_ADDR_HI),
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_ADDR_LO),
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_DATA),
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_MASK),
+			   readl(tf->regs + VPCI_TESTFN_REG_MSI_PENDING));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpci_testfn_msi);
+
 static ssize_t vpci_testfn_raise_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
@@ -310,8 +392,13 @@ static void vpci_testfn_free_vectors(struct vpci_testfn *tf)
 	for (v = 0; v < VPCI_TESTFN_MSIX_VECTORS; v++) {
 		struct vpci_testfn_vector *vec = &tf->vec[v];
 
-		if (vec->requested)
+		if (vec->requested && vec->disabled)
+			enable_irq(vec->irq);
+		vec->disabled = false;
+		if (vec->requested) {
 			free_irq(vec->irq, vec);
+			irq_clear_status_flags(vec->irq, IRQ_DISABLE_UNLAZY);
+		}
 		vec->requested = false;
 		free_percpu(vec->count);
 		vec->count = NULL;
@@ -331,7 +418,8 @@ static int vpci_testfn_setup_vectors(struct vpci_testfn *tf)
 	unsigned int v;
 	int ret;
 
-	ret = pci_alloc_irq_vectors(tf->pdev, VPCI_TESTFN_MSIX_VECTORS,
+	ret = use_msi ? -EINVAL :
+	      pci_alloc_irq_vectors(tf->pdev, VPCI_TESTFN_MSIX_VECTORS,
 				    VPCI_TESTFN_MSIX_VECTORS, PCI_IRQ_MSIX);
 	tf->msix = ret > 0;
 	if (ret < 0)
@@ -357,6 +445,10 @@ static int vpci_testfn_setup_vectors(struct vpci_testfn *tf)
 		vec->irq = pci_irq_vector(tf->pdev, v);
 		snprintf(vec->name, sizeof(vec->name), "vpci_testfn-%s-%u",
 			 pci_name(tf->pdev), v);
+		/* a mask write reaches the device at once, not at the next
+		 * interrupt (disable_irq() is lazy by default) */
+		if (!tf->msix)
+			irq_set_status_flags(vec->irq, IRQ_DISABLE_UNLAZY);
 		ret = request_irq(vec->irq, vpci_testfn_isr, 0, vec->name, vec);
 		if (ret) {
 			dev_err(dev, "cannot request irq %d for vector %u (%d)\n",
@@ -386,6 +478,8 @@ static void vpci_testfn_debugfs_init(struct vpci_testfn *tf)
 			    &vpci_testfn_raise_fops);
 	debugfs_create_file("reset", 0200, tf->dir, tf,
 			    &vpci_testfn_reset_fops);
+	debugfs_create_file("mask", 0200, tf->dir, tf, &vpci_testfn_mask_fops);
+	debugfs_create_file("msi", 0444, tf->dir, tf, &vpci_testfn_msi_fops);
 	debugfs_create_file("bench", 0644, tf->dir, tf,
 			    &vpci_testfn_bench_fops);
 }
@@ -400,6 +494,7 @@ static int vpci_testfn_probe(struct pci_dev *pdev,
 	if (!tf)
 		return -ENOMEM;
 	tf->pdev = pdev;
+	mutex_init(&tf->mask_lock);
 	pci_set_drvdata(pdev, tf);
 
 	ret = pci_enable_device_mem(pdev);

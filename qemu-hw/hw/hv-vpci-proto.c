@@ -190,7 +190,7 @@ void hv_vpci_proto_forget_function(HvVpciProto *p, uint8_t devfn)
 
 const HvVpciIrqEntry *hv_vpci_proto_lookup_irq(HvVpciProto *p,
                                                uint32_t data,
-                                               unsigned *index)
+                                               unsigned *index, bool *live)
 {
     uint32_t handle = data >> HV_VPCI_REMAP_SHIFT;
     uint32_t sub = data & ((1u << HV_VPCI_REMAP_SHIFT) - 1);
@@ -200,10 +200,12 @@ const HvVpciIrqEntry *hv_vpci_proto_lookup_irq(HvVpciProto *p,
         return NULL;
     }
     e = &p->irq[handle - 1];
-    if (!e->in_use || sub >= e->vector_count) {
+    /* never handed out (vector_count 0), or past the block */
+    if (sub >= e->vector_count) {
         return NULL;
     }
     *index = sub;
+    *live = e->in_use;
     return e;
 }
 
@@ -694,7 +696,8 @@ bool hv_vpci_proto_state_valid(const HvVpciProto *p)
     for (int i = 0; i < HV_VPCI_REMAP_ENTRIES; i++) {
         const HvVpciIrqEntry *e = &p->irq[i];
 
-        if (e->in_use && (!e->vector_count || !is_power_of_2(e->vector_count) ||
+        /* a deleted entry keeps its fields, and can still be delivered */
+        if ((e->in_use || e->vector_count) && (!e->vector_count || !is_power_of_2(e->vector_count) ||
                           e->vector_count > HV_VPCI_MAX_VECTOR_COUNT ||
                           e->vector > 0xff || !e->vp_mask ||
                           e->delivery_mode > HV_VPCI_DELIVERY_LOWEST)) {

@@ -84,6 +84,24 @@ typedef struct HvVpciDmaSpace {
     AddressSpace as;
 } HvVpciDmaSpace;
 
+/* What one child's MSIs met in the remap region (MSI_STATS_* registers). */
+typedef struct HvVpciMsiStats {
+    uint32_t delivered;
+    uint32_t stale;
+    uint32_t foreign;
+    uint32_t unmatched;
+    uint32_t last_bad_data;
+    uint32_t last_bad_owner;    /* HV_VPCI_MSI_OWNER_* */
+} HvVpciMsiStats;
+
+/* A config write into a child's MSI capability (MSI_JOURNAL). */
+typedef struct HvVpciMsiJournalEntry {
+    uint32_t where;             /* devfn | cap offset << 8 | size << 16 */
+    uint32_t value;
+    uint32_t vcpus;             /* issuer + 1 | select writer + 1 << 16 */
+    uint32_t seq;
+} HvVpciMsiJournalEntry;
+
 struct HvVpciState {
     PCIDevice parent_obj;
 
@@ -123,6 +141,17 @@ struct HvVpciState {
     uint32_t msi_stale;
     uint64_t last_msi_address;
     uint32_t last_msi_data;
+
+    /*
+     * Instrumentation registers (hv-vpci-wire.h): not migrated, like the
+     * statistics above; a migrated guest sees them restart from zero.
+     */
+    int window_slot_vcpu;       /* vCPU that wrote window_slot, -1: none */
+    uint32_t misdirected;
+    uint32_t msi_stats_select;
+    HvVpciMsiStats msi_stats[HV_VPCI_MAX_FUNCTIONS];
+    HvVpciMsiJournalEntry msi_journal[HV_VPCI_MSI_JOURNAL_ENTRIES];
+    uint32_t msi_journal_count;
 
     /* Functions whose ejection completed, unplugged from a bottom half. */
     DECLARE_BITMAP(unplug_pending, HV_VPCI_MAX_FUNCTIONS);
@@ -573,8 +602,46 @@ static uint64_t hv_vpci_window_read(HvVpciState *s, hwaddr off, unsigned size)
     return val;
 }
 
-static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
-                                 uint64_t val)
+/* Bytes of @dev's MSI capability (PCI spec layouts), 0 if it has none. */
+static unsigned hv_vpci_msi_cap_size(PCIDevice *dev)
+{
+    uint16_t flags;
+
+    if (!dev->msi_cap) {
+        return 0;
+    }
+    flags = pci_get_word(dev->config + dev->msi_cap + PCI_MSI_FLAGS);
+    return 0x0a + (flags & PCI_MSI_FLAGS_64BIT ? 4 : 0) +
+           (flags & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
+}
+
+/* Journal a config write that reaches @dev's MSI capability. */
+static void hv_vpci_journal_msi_write(HvVpciState *s, PCIDevice *dev,
+                                      int vcpu, uint32_t addr, unsigned size,
+                                      uint32_t val)
+{
+    unsigned cap_size = hv_vpci_msi_cap_size(dev);
+    HvVpciMsiJournalEntry *e;
+
+    if (!cap_size || addr + size <= dev->msi_cap ||
+        addr >= dev->msi_cap + cap_size) {
+        return;
+    }
+    e = &s->msi_journal[s->msi_journal_count % HV_VPCI_MSI_JOURNAL_ENTRIES];
+    /* a write that starts before the capability is journaled at 0 */
+    e->where = dev->devfn |
+               (addr > dev->msi_cap ? addr - dev->msi_cap : 0) << 8 |
+               size << 16;
+    e->value = val;
+    e->vcpus = (uint32_t)(vcpu + 1) |
+               (uint32_t)(s->window_slot_vcpu + 1) << 16;
+    e->seq = s->msi_journal_count++;
+    trace_hv_vpci_msi_journal(dev->devfn, addr - dev->msi_cap, size, val,
+                              vcpu, s->window_slot_vcpu);
+}
+
+static void hv_vpci_window_write(HvVpciState *s, int vcpu, hwaddr off,
+                                 unsigned size, uint64_t val)
 {
     PCIDevice *dev;
 
@@ -593,6 +660,7 @@ static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
                                 "(reserved bits set)", val);
         }
         s->window_slot = val;
+        s->window_slot_vcpu = vcpu;
         trace_hv_vpci_window_select(s->window_slot);
         return;
     }
@@ -603,6 +671,13 @@ static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
     }
     trace_hv_vpci_window_cfg_write(s->window_slot,
                                    off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
+    if (vcpu >= 0 && s->window_slot_vcpu >= 0 && vcpu != s->window_slot_vcpu) {
+        s->misdirected++;
+        trace_hv_vpci_misdirected(vcpu, s->window_slot_vcpu, s->window_slot,
+                                  off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
+    }
+    hv_vpci_journal_msi_write(s, dev, vcpu, off - HV_VPCI_CFG_PAGE_OFFSET,
+                              size, val);
     pci_host_config_write_common(dev, off - HV_VPCI_CFG_PAGE_OFFSET,
                                  pci_config_size(dev), val, size);
 }
@@ -612,13 +687,13 @@ static void hv_vpci_window_write(HvVpciState *s, hwaddr off, unsigned size,
  * From the MMIO handler the re-entrancy guard is engaged already; from
  * the drain timer, the ordering guard or migration it is engaged here.
  */
-static void hv_vpci_wc_apply(void *opaque, hwaddr off, uint64_t val,
+static void hv_vpci_wc_apply(void *opaque, int vcpu, hwaddr off, uint64_t val,
                              unsigned size)
 {
     HvVpciState *s = opaque;
     bool entered = hv_vpci_enter(s);
 
-    hv_vpci_window_write(s, off, size, val);
+    hv_vpci_window_write(s, vcpu, off, size, val);
     hv_vpci_leave(s, entered);
 }
 
@@ -721,43 +796,82 @@ static void hv_vpci_deliver(HvVpciState *s, uint32_t vector, uint8_t mode,
                          MEMTXATTRS_UNSPECIFIED, NULL);
 }
 
+/* Count a child MSI that no live entry of its own delivered. */
+static void hv_vpci_msi_bad(HvVpciState *s, HvVpciDmaSpace *d, uint32_t *counter,
+                            uint32_t data, const HvVpciIrqEntry *e, bool live)
+{
+    HvVpciMsiStats *st = &s->msi_stats[d->devfn];
+
+    (*counter)++;
+    s->msi_stale++;
+    st->last_bad_data = data;
+    st->last_bad_owner = e ? HV_VPCI_MSI_OWNER_VALID | e->devfn |
+                             (live ? HV_VPCI_MSI_OWNER_LIVE : 0) : 0;
+}
+
+/*
+ * A child's dword write into 0xFEE00000-0xFEEFFFFF: look the data up in
+ * the remap table (docs/hv-vpci.md, "Interrupt remapping").
+ */
 static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
                               unsigned size)
 {
     HvVpciDmaSpace *d = opaque;
     HvVpciState *s = d->s;
+    HvVpciMsiStats *st = &s->msi_stats[d->devfn];
     const HvVpciIrqEntry *e = NULL;
     uint64_t address = HV_VPCI_REMAP_ADDRESS + addr;
     unsigned index = 0;
+    bool live = false;
 
     if (size != 4 || (addr & 3)) {
         /* An MSI is an aligned dword write; anything else is a mistake. */
-        s->msi_stale++;
+        hv_vpci_msi_bad(s, d, &st->unmatched, val, NULL, false);
         hv_vpci_guest_error(s, "function 0x%x: %u-byte write at 0x%" PRIx64
                             " in the MSI window: dropped", d->devfn, size,
                             address);
         return;
     }
     if (addr == 0) {
-        e = hv_vpci_proto_lookup_irq(&s->proto, val, &index);
+        e = hv_vpci_proto_lookup_irq(&s->proto, val, &index, &live);
     }
-    if (e && e->devfn == d->devfn) {
+    if (e && live && e->devfn == d->devfn) {
+        st->delivered++;
         hv_vpci_deliver(s, e->vector + index, e->delivery_mode, e->vp_mask);
         return;
     }
-    s->msi_stale++;
-    trace_hv_vpci_msi_stale(d->devfn, address, val, s->stale_drop);
-    if (s->stale_drop) {
-        hv_vpci_guest_error(s, "function 0x%x: MSI 0x%" PRIx64 "/0x%" PRIx64
-                            " matches no live interrupt: dropped", d->devfn,
-                            address, val);
+    if (e && !live && e->devfn == d->devfn) {
+        /*
+         * Its own entry, deleted since: a host that was never told of the
+         * change still holds the old vector and CPU, and delivers there.
+         */
+        hv_vpci_msi_bad(s, d, &st->stale, val, e, false);
+        trace_hv_vpci_msi_stale(d->devfn, address, val, s->stale_drop);
+        if (s->stale_drop) {
+            hv_vpci_guest_error(s, "function 0x%x: MSI data 0x%" PRIx64
+                                " names its deleted entry (vector 0x%x): "
+                                "dropped", d->devfn, val, e->vector + index);
+            return;
+        }
+        hv_vpci_deliver(s, e->vector + index, e->delivery_mode, e->vp_mask);
         return;
     }
-    /* Deliver as programmed: what a guest without remapping would get. */
-    s->last_msi_address = address;
-    s->last_msi_data = val;
-    address_space_stl_le(&address_space_memory, address, val,
-                         MEMTXATTRS_UNSPECIFIED, NULL);
+    if (e && live) {
+        /* Another function's live entry: a remapping host checks the
+         * requester and blocks it (VT-d source-id, AMD-Vi device table). */
+        hv_vpci_msi_bad(s, d, &st->foreign, val, e, true);
+        trace_hv_vpci_msi_foreign(d->devfn, val, e->devfn);
+        hv_vpci_guest_error(s, "function 0x%x: MSI data 0x%" PRIx64 " names "
+                            "function 0x%x's interrupt (vector 0x%x): "
+                            "blocked", d->devfn, val, e->devfn,
+                            e->vector + index);
+        return;
+    }
+    hv_vpci_msi_bad(s, d, &st->unmatched, val, e, false);
+    trace_hv_vpci_msi_unmatched(d->devfn, address, val);
+    hv_vpci_guest_error(s, "function 0x%x: MSI 0x%" PRIx64 "/0x%" PRIx64
+                        " matches no interrupt the host handed out: dropped",
+                        d->devfn, address, val);
 }
 
 static uint64_t hv_vpci_msi_read(void *opaque, hwaddr addr, unsigned size)
@@ -950,6 +1064,42 @@ static uint64_t hv_vpci_reg_read(void *opaque, hwaddr addr, unsigned size)
     case HV_VPCI_REG_INSTANCE:
         val = s->instance;
         break;
+    case HV_VPCI_REG_MISDIRECTED:
+        val = s->misdirected;
+        break;
+    case HV_VPCI_REG_MSI_STATS_SELECT:
+        val = s->msi_stats_select;
+        break;
+    case HV_VPCI_REG_MSI_DELIVERED:
+        val = s->msi_stats[s->msi_stats_select].delivered;
+        break;
+    case HV_VPCI_REG_MSI_STALE:
+        val = s->msi_stats[s->msi_stats_select].stale;
+        break;
+    case HV_VPCI_REG_MSI_FOREIGN:
+        val = s->msi_stats[s->msi_stats_select].foreign;
+        break;
+    case HV_VPCI_REG_MSI_UNMATCHED:
+        val = s->msi_stats[s->msi_stats_select].unmatched;
+        break;
+    case HV_VPCI_REG_MSI_LAST_BAD_DATA:
+        val = s->msi_stats[s->msi_stats_select].last_bad_data;
+        break;
+    case HV_VPCI_REG_MSI_LAST_BAD_OWNER:
+        val = s->msi_stats[s->msi_stats_select].last_bad_owner;
+        break;
+    case HV_VPCI_REG_MSI_JOURNAL_COUNT:
+        val = s->msi_journal_count;
+        break;
+    case HV_VPCI_REG_MSI_JOURNAL ...
+         HV_VPCI_REG_MSI_JOURNAL + sizeof(s->msi_journal) - 1: {
+        const HvVpciMsiJournalEntry *e =
+            &s->msi_journal[(addr - HV_VPCI_REG_MSI_JOURNAL) / sizeof(*e)];
+        const uint32_t dwords[4] = { e->where, e->value, e->vcpus, e->seq };
+
+        val = dwords[(addr & 15) / 4];
+        break;
+    }
     case HV_VPCI_REG_DOORBELL:
     default:
         hv_vpci_guest_error(s, "read of register 0x%" HWADDR_PRIx, addr);
@@ -975,6 +1125,7 @@ static void hv_vpci_channel_reset(HvVpciState *s)
 {
     s->channel = HV_VPCI_CHANNEL_DISABLED;
     s->window_slot = 0;
+    s->window_slot_vcpu = -1;
     vpci_wc_reset(&s->wc);
     hv_vpci_unmap_window(s);
     hv_vpci_proto_reset(&s->proto);
@@ -1031,6 +1182,14 @@ static void hv_vpci_reg_write(void *opaque, hwaddr addr, uint64_t val,
         break;
     case HV_VPCI_REG_CTRL:
         hv_vpci_write_ctrl(s, val);
+        break;
+    case HV_VPCI_REG_MSI_STATS_SELECT:
+        if (val >= HV_VPCI_MAX_FUNCTIONS) {
+            hv_vpci_guest_error(s, "MSI statistics of devfn 0x%" PRIx64
+                                " selected (at most 0xff)", val);
+            return;
+        }
+        s->msi_stats_select = val;
         break;
     case HV_VPCI_REG_DOORBELL:
         if (s->channel != HV_VPCI_CHANNEL_ENABLED) {
@@ -1325,6 +1484,11 @@ static void hv_vpci_reset(DeviceState *dev)
     s->ctrl = 0;
     s->errors = 0;
     s->errors_logged = 0;
+    s->misdirected = 0;
+    s->msi_stats_select = 0;
+    memset(s->msi_stats, 0, sizeof(s->msi_stats));
+    memset(s->msi_journal, 0, sizeof(s->msi_journal));
+    s->msi_journal_count = 0;
     hv_vpci_channel_reset(s);
     hv_vpci_track_bars(s);
 }
@@ -1342,6 +1506,9 @@ static int hv_vpci_pre_save(void *opaque)
 static int hv_vpci_post_load(void *opaque, int version_id)
 {
     HvVpciState *s = opaque;
+
+    /* who wrote the select is not migrated: no write counts as misdirected */
+    s->window_slot_vcpu = -1;
 
     if (s->channel > HV_VPCI_CHANNEL_BROKEN ||
         (s->channel == HV_VPCI_CHANNEL_ENABLED && !hv_vpci_rings_valid(s)) ||
@@ -1386,6 +1553,8 @@ static void hv_vpci_instance_init(Object *obj)
     HvVpciState *s = HV_VPCI(obj);
 
     object_property_add_uint32_ptr(obj, "msi-remapped", &s->msi_remapped,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "misdirected", &s->misdirected,
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "msi-stale", &s->msi_stale,
                                    OBJ_PROP_FLAG_READ);

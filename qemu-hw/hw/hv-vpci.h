@@ -42,7 +42,7 @@ typedef enum HvVpciProtoState {
 
 /* One remapped interrupt, built from a create-interrupt request. */
 typedef struct HvVpciIrqEntry {
-    bool in_use;            /* false: free, messages to it are stale */
+    bool in_use;            /* false: deleted (fields kept) or never used */
     uint8_t devfn;          /* the function the guest created it for */
     uint16_t vector_count;  /* power of two, 1..32 */
     uint8_t delivery_mode;  /* HV_VPCI_DELIVERY_* */
@@ -101,9 +101,14 @@ void hv_vpci_proto_handle(HvVpciProto *p, const void *payload, uint32_t len,
 void hv_vpci_proto_send_bus_relations(HvVpciProto *p);
 HvVpciEjectResult hv_vpci_proto_send_eject(HvVpciProto *p, PCIDevice *dev);
 void hv_vpci_proto_forget_function(HvVpciProto *p, uint8_t devfn);
+/*
+ * The entry MSI data @data names, live (*live) or deleted since (its last
+ * vector and targets are kept until the handle is reused); NULL if the
+ * handle was never handed out.
+ */
 const HvVpciIrqEntry *hv_vpci_proto_lookup_irq(HvVpciProto *p,
                                                uint32_t data,
-                                               unsigned *index);
+                                               unsigned *index, bool *live);
 PCIDevice *hv_vpci_proto_find_function(HvVpciProto *p, uint32_t wslot);
 const char *hv_vpci_proto_state_name(HvVpciProtoState state);
 bool hv_vpci_proto_state_valid(const HvVpciProto *p);

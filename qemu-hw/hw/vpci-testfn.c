@@ -131,6 +131,31 @@ static void vpci_testfn_reset_counters(VpciTestfnState *s)
     memset(s->irq_count, 0, sizeof(s->irq_count));
 }
 
+/* MSI_* registers: the capability's fields (64-bit layout with masking). */
+static uint32_t vpci_testfn_msi_reg(VpciTestfnState *s, hwaddr addr)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    const uint8_t *cap = pdev->config + pdev->msi_cap;
+
+    switch (addr) {
+    case VPCI_TESTFN_REG_MSI_FLAGS:
+        return pci_get_word(cap + PCI_MSI_FLAGS);
+    case VPCI_TESTFN_REG_MSI_ADDR_LO:
+        return pci_get_long(cap + PCI_MSI_ADDRESS_LO);
+    case VPCI_TESTFN_REG_MSI_ADDR_HI:
+        return pci_get_long(cap + PCI_MSI_ADDRESS_HI);
+    case VPCI_TESTFN_REG_MSI_DATA:
+        return pci_get_word(cap + PCI_MSI_DATA_64);
+    case VPCI_TESTFN_REG_MSI_MASK:
+        return pci_get_long(cap + PCI_MSI_MASK_64);
+    case VPCI_TESTFN_REG_MSI_PENDING:
+        return pci_get_long(cap + PCI_MSI_PENDING_64);
+    default:
+        /* unaligned offsets inside the block (4-byte accesses only) */
+        return ~0u;
+    }
+}
+
 static uint64_t vpci_testfn_reg_read(void *opaque, hwaddr addr, unsigned size)
 {
     VpciTestfnState *s = opaque;
@@ -164,6 +189,9 @@ static uint64_t vpci_testfn_reg_read(void *opaque, hwaddr addr, unsigned size)
             break;
         case VPCI_TESTFN_REG_IRQ_DROPPED:
             val = s->irq_dropped;
+            break;
+        case VPCI_TESTFN_REG_MSI_FLAGS ... VPCI_TESTFN_REG_MSI_PENDING:
+            val = vpci_testfn_msi_reg(s, addr);
             break;
         default:
             qemu_log_mask(LOG_GUEST_ERROR, "vpci-testfn: fn %u: read of "

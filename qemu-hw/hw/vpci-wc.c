@@ -174,7 +174,8 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
     wc->drains++;
     wc->busy = true;
     for (unsigned i = 0; i < nout; i++) {
-        wc->apply(wc->opaque, out[i].offset, out[i].value, out[i].size);
+        wc->apply(wc->opaque, vcpu, out[i].offset, out[i].value,
+                  out[i].size);
     }
     wc->busy = false;
 }
@@ -373,7 +374,7 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         return;
     }
     if (!wc->enabled || !cs) {
-        wc->apply(wc->opaque, offset, value, size);
+        wc->apply(wc->opaque, cs ? cs->cpu_index : -1, offset, value, size);
         return;
     }
     wc_sync(wc);

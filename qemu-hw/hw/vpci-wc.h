@@ -59,8 +59,9 @@ typedef struct VpciWcHazard {
     uint64_t earlier_pc;        /* guest PC of the buffered store */
 } VpciWcHazard;
 
-typedef void VpciWcApplyFn(void *opaque, hwaddr offset, uint64_t value,
-                           unsigned size);
+/* @vcpu: cpu_index of the vCPU whose store this is, -1 if none (qtest). */
+typedef void VpciWcApplyFn(void *opaque, int vcpu, hwaddr offset,
+                           uint64_t value, unsigned size);
 typedef uint64_t VpciWcReadFn(void *opaque, hwaddr offset, unsigned size);
 typedef void VpciWcHazardFn(void *opaque, const VpciWcHazard *hazard);
 

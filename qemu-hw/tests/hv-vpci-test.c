@@ -30,6 +30,8 @@
 
 #define WSLOT_F0        HV_VPCI_WSLOT(1, 0)
 #define WSLOT_F1        HV_VPCI_WSLOT(1, 1)
+#define WSLOT_F0_DEVFN  QPCI_DEVFN(1, 0)
+#define WSLOT_F1_DEVFN  QPCI_DEVFN(1, 1)
 
 typedef struct Drv {
     QTestState *qts;
@@ -479,26 +481,150 @@ static void test_irq_remap(void)
     g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 2);
     g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x51);
 
-    /* Delete: the device still writes it; it is stale now. */
+    /*
+     * Delete: the device still writes it; it is stale now.  The default
+     * policy delivers what the entry last said (vector 0x51, VP 0), as a
+     * host never told of the change would; never the handle itself.
+     */
     del.int_desc = t;
     send_nocomp(d, &del, sizeof(del));
     testfn_ring(d, 0);
-    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 2);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 3);
     g_assert_cmpint(qom_get_int(d, "msi-stale"), ==, 1);
-    /* Default policy delivers as programmed. */
-    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, t.data);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x51);
+    g_assert_cmphex(qom_get_int(d, "last-msi-address"), ==, 0xfee00000);
     g_assert_cmpuint(errors(d), ==, 0);
+    reg_write(d, HV_VPCI_REG_MSI_STATS_SELECT, WSLOT_F0_DEVFN);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_DELIVERED), ==, 2);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_STALE), ==, 1);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_DATA), ==, t.data);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_OWNER), ==,
+                    HV_VPCI_MSI_OWNER_VALID | WSLOT_F0_DEVFN);
+    drv_stop(d);
+}
+
+/*
+ * An MSI whose data names another function's live entry is blocked, as a
+ * remapping host that checks the requester does; one that names no entry
+ * at all is dropped.  Neither reaches the APIC, whatever stale-msi says.
+ */
+static void test_irq_foreign_unmatched(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_tran_int_desc t0, t1;
+    struct hv_vpci_tran_int_desc bogus = { .address = 0xfee00000,
+                                           .data = 0x20 << 5 };
+    uint32_t e;
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x40, 0, &t0), ==, 0);
+    g_assert_cmphex(create_irq(d, WSLOT_F1, 0x41, 0, &t1), ==, 0);
+    g_assert_cmphex(t1.data, !=, t0.data);
+
+    /* F0 programmed with F1's message */
+    testfn_program_msi(d, &t1);
+    e = errors(d);
+    testfn_ring(d, 0);
+    g_assert_cmpuint(testfn_reg(d, VPCI_TESTFN_REG_IRQ_COUNT(0)), ==, 1);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 0);
+    g_assert_cmpint(qom_get_int(d, "last-msi-address"), ==, 0);
+    g_assert_cmpuint(errors(d), ==, e + 1);
+    reg_write(d, HV_VPCI_REG_MSI_STATS_SELECT, WSLOT_F0_DEVFN);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_FOREIGN), ==, 1);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_DELIVERED), ==, 0);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_DATA), ==, t1.data);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_OWNER), ==,
+                    HV_VPCI_MSI_OWNER_VALID | HV_VPCI_MSI_OWNER_LIVE |
+                    WSLOT_F1_DEVFN);
+
+    /* a handle never handed out */
+    testfn_program_msi(d, &bogus);
+    testfn_ring(d, 0);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_UNMATCHED), ==, 1);
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_OWNER), ==, 0);
+    g_assert_cmpint(qom_get_int(d, "last-msi-address"), ==, 0);
+    g_assert_cmpuint(errors(d), ==, e + 2);
+
+    /* and its own message still works */
+    testfn_program_msi(d, &t0);
+    testfn_ring(d, 0);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_DELIVERED), ==, 1);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x40);
+    drv_stop(d);
+}
+
+/*
+ * Window writes into a child's MSI capability are journaled with the
+ * function that received them, and the function shows its MSI registers
+ * in BAR 0 exactly as programmed.  (qtest has no vCPU: issuer 0.)
+ */
+static void test_msi_journal(void)
+{
+    Drv *d = drv_start(NULL);
+    struct hv_vpci_tran_int_desc t;
+    uint32_t n0, n;
+    struct { uint32_t off, size, val; } want[] = {
+        { PCI_MSI_ADDRESS_LO, 4, 0 },
+        { PCI_MSI_ADDRESS_HI, 4, 0 },
+        { PCI_MSI_DATA_64, 2, 0 },
+        { PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE },
+    };
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x44, 0, &t), ==, 0);
+    want[0].val = t.address;
+    want[1].val = t.address >> 32;
+    want[2].val = t.data;
+    n0 = reg_read(d, HV_VPCI_REG_MSI_JOURNAL_COUNT);
+    testfn_program_msi(d, &t);
+    n = reg_read(d, HV_VPCI_REG_MSI_JOURNAL_COUNT);
+    g_assert_cmpuint(n - n0, ==, G_N_ELEMENTS(want));
+    for (unsigned i = 0; i < G_N_ELEMENTS(want); i++) {
+        uint32_t base = HV_VPCI_REG_MSI_JOURNAL +
+                        16 * ((n0 + i) % HV_VPCI_MSI_JOURNAL_ENTRIES);
+
+        g_assert_cmphex(reg_read(d, base), ==,
+                        WSLOT_F0_DEVFN | want[i].off << 8 | want[i].size << 16);
+        g_assert_cmphex(reg_read(d, base + 4), ==, want[i].val);
+        g_assert_cmphex(reg_read(d, base + 8), ==, 0);
+        g_assert_cmpuint(reg_read(d, base + 12), ==, n0 + i);
+    }
+    /* config writes outside the capability are not journaled */
+    cfg_writel(d, WSLOT_F0, VPCI_TESTFN_CFG_SCRATCH_BASE, 1);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_JOURNAL_COUNT), ==, n);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MISDIRECTED), ==, 0);
+
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_ADDR_LO), ==, t.address);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_ADDR_HI), ==, 0);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_DATA), ==, t.data);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_FLAGS) &
+                    PCI_MSI_FLAGS_ENABLE, ==, PCI_MSI_FLAGS_ENABLE);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 1);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_MASK), ==, 1);
+    testfn_ring(d, 0);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_PENDING), ==, 1);
+
+    /* a devfn beyond the table is refused */
+    reg_write(d, HV_VPCI_REG_MSI_STATS_SELECT, 0x100);
+    g_assert_cmpuint(reg_read(d, HV_VPCI_REG_MSI_STATS_SELECT), ==, 0);
     drv_stop(d);
 }
 
 static void test_irq_stale_drop(void)
 {
     Drv *d = drv_start("-global hv-vpci.stale-msi=drop");
-    struct hv_vpci_tran_int_desc t = { .address = 0xfee00000, .data = 0x20 };
+    struct hv_vpci_tran_int_desc t;
+    struct hv_vpci_delete_interrupt del = {
+        .type = HV_VPCI_DELETE_INTERRUPT_MESSAGE, .wslot = WSLOT_F0,
+    };
     uint32_t e;
 
     bring_up(d);
-    testfn_program_msi(d, &t);      /* never handed out: stale */
+    /* handed out, deleted: stale, and dropped under this policy */
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x33, 0, &t), ==, 0);
+    testfn_program_msi(d, &t);
+    del.int_desc = t;
+    send_nocomp(d, &del, sizeof(del));
     e = errors(d);
     testfn_ring(d, 0);
     g_assert_cmpint(qom_get_int(d, "msi-stale"), ==, 1);
@@ -1459,6 +1585,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/window/bad-slot", test_window_bad_slot);
     qtest_add_func("/vpci/irq/remap", test_irq_remap);
     qtest_add_func("/vpci/irq/stale-drop", test_irq_stale_drop);
+    qtest_add_func("/vpci/irq/foreign-unmatched", test_irq_foreign_unmatched);
+    qtest_add_func("/vpci/irq/msi-journal", test_msi_journal);
     qtest_add_func("/vpci/irq/unknown-function", test_irq_unknown_function);
     qtest_add_func("/vpci/hotplug/add-eject", test_hotplug);
     qtest_add_func("/vpci/hotplug/eject-not-posted", test_eject_not_posted);

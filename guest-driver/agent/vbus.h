@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vpci-agent: the hv-vpci bus as the guest sees it, and the helpers the
+ * bus scenarios share (vpci.c defines them, msi.c uses them too).
+ */
+#ifndef VPCI_AGENT_VBUS_H
+#define VPCI_AGENT_VBUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent.h"
+
+#define TESTFN_DEBUGFS	"/sys/kernel/debug/vpci_testfn"
+#define HV_VPCI_DEBUGFS	"/sys/kernel/debug/hv_vpci"
+#define MAX_FNS		64
+#define MAX_CPUS	64
+
+struct vfn {
+	char name[32];		/* DDDD:BB:SS.F */
+	unsigned int slot, fn;
+	unsigned int vendor, device, subvendor, subdevice, class, rev;
+	char driver[32];
+	unsigned long long bar_start[6], bar_end[6], bar_flags[6];
+	int cfg_fd;
+};
+
+struct vbus {
+	char parent[32];	/* the hv-vpci function, 0000:BB:SS.F */
+	unsigned int domain;
+	unsigned long long ap_start, ap_end;	/* its BAR 2 */
+	int n;
+	struct vfn f[MAX_FNS];
+};
+
+/* Scan sysfs for the hv-vpci function and the functions below it; 0 or -1. */
+int vbus_scan(struct vbus *vb);
+/* vbus_scan() as a TAP test point. */
+bool vbus_get(struct vbus *vb);
+bool is_testfn(const struct vfn *f);
+/* Config space through the sysfs file: pread/pwrite -> pci_ops. */
+int cfg_open(struct vfn *f);
+void cfg_close_all(struct vbus *vb);
+int cfg_read(int fd, unsigned int off, unsigned int size, uint32_t *val);
+int cfg_write(int fd, unsigned int off, unsigned int size, uint32_t val);
+/* vpci_testfn's debugfs files of @f. */
+int debugfs_write(const struct vfn *f, const char *file, const char *val);
+unsigned long regs_get(const struct vfn *f, const char *name);
+int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
+	       unsigned long *per, int ncpu);
+int effective_cpu(const struct vfn *f, unsigned int vector);
+int online_cpus(const struct agent *a);
+unsigned long xorshift(unsigned long *s);
+
+#endif
