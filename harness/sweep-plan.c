@@ -355,10 +355,34 @@ expand_tests (const RigSweepLeg *leg, GKeyFile *suite, const char *suite_path,
 	return TRUE;
 }
 
+/* An axis naming a value twice would run it twice under one key. */
+static gboolean
+axis_unique (const RigSweepLeg *leg, const char *what, GStrv values, GError **error)
+{
+	for (guint i = 0; values && values[i]; i++) {
+		for (guint j = 0; j < i; j++) {
+			if (g_str_equal (values[i], values[j])) {
+				g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE, "%s: %s '%s' given twice",
+				             leg->name, what, values[i]);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 rig_sweep_leg_expand (const RigSweepLeg *leg, GKeyFile *suite, const char *suite_path,
                       GPtrArray *runs, GError **error)
 {
+	if (!axis_unique (leg, "scenario", leg->scenarios, error) ||
+	    !axis_unique (leg, "kernel", leg->kernels, error) ||
+	    !axis_unique (leg, "mode", leg->modes, error) ||
+	    !axis_unique (leg, "smp", leg->smps, error) ||
+	    !axis_unique (leg, "order", leg->orders, error) ||
+	    !axis_unique (leg, "fences", leg->fences, error) ||
+	    !axis_unique (leg, "seed", leg->seeds, error))
+		return FALSE;
 	if (leg->scenarios && !expand_scenarios (leg, runs, error))
 		return FALSE;
 	if (leg->tests && !expand_tests (leg, suite, suite_path, runs, error))

@@ -64,9 +64,10 @@
  * remap region saw, for the guest to compare with what it meant.
  *
  * MISDIRECTED counts config writes that reached a function while the slot
- * select had last been written by another vCPU: with the driver's lock and
- * fences that never happens, so each one is a store that left its own
- * select behind (the 2016 mechanism).
+ * select had last been written by another vCPU, or ahead of an earlier
+ * store of their own vCPU (its select, still buffered): with the driver's
+ * lock and fences neither happens, so each one is a store that left its
+ * own select behind (the 2016 mechanism).
  *
  * MSI_STATS_SELECT picks a child devfn; the registers after it describe the
  * MSIs that function sent into the remap region (docs/hv-vpci.md):
@@ -95,12 +96,15 @@
  * HV_VPCI_MSI_JOURNAL_ENTRIES entries of 4 dwords; entry i (counting from
  * reset) at HV_VPCI_REG_MSI_JOURNAL + 16 * (i % entries):
  *   dword 0: devfn (bits 0-7) | offset in the capability (8-15) | size (16-23)
+ *            | HV_VPCI_MSI_JOURNAL_OVERTAKES
  *   dword 1: value written
  *   dword 2: vCPU that issued the store + 1 (bits 0-15; 0: none) |
  *            vCPU that wrote the slot select in force + 1 (bits 16-31)
  *   dword 3: i (low 32 bits)
  */
 #define HV_VPCI_REG_MSI_JOURNAL		0x800
+#define HV_VPCI_MSI_JOURNAL_OVERTAKES	(1u << 24)	/* reached the device before an
+							 * earlier store of its vCPU */
 #define HV_VPCI_MSI_JOURNAL_ENTRIES	128
 #define HV_VPCI_REG_SIZE		0x1000
 

@@ -66,6 +66,13 @@
 #define VPCI_TESTFN_REG_MSI_DATA	0xd0	/* RO */
 #define VPCI_TESTFN_REG_MSI_MASK	0xd4	/* RO: per-vector mask bits */
 #define VPCI_TESTFN_REG_MSI_PENDING	0xd8	/* RO: per-vector pending bits */
+/* Where the function's MSIs went, counted when raised (since reset). */
+#define VPCI_TESTFN_REG_MSI_HELD	0xdc	/* RO: raises held pending: vector masked in the device */
+#define VPCI_TESTFN_REG_MSI_SENT_ADDR_LO	0xe0	/* RO: the last message written (address, data) */
+#define VPCI_TESTFN_REG_MSI_SENT_ADDR_HI	0xe4
+#define VPCI_TESTFN_REG_MSI_SENT_DATA	0xe8
+#define VPCI_TESTFN_REG_MSI_STRAY	0xec	/* RO: messages written outside 0xfee00000-0xfeefffff: a
+						 * memory write, not an interrupt */
 
 /*
  * Journal of config writes, newest last: a ring of 64 entries of 8 bytes

@@ -2206,8 +2206,10 @@ static const struct file_operations hv_vpci_probe_fops = {
  *   misdirected N
  *   msi DEVFN delivered D stale S foreign F unmatched U last_bad_data X last_bad_owner Y
  *     (one line per devfn with any MSI seen)
- *   journal SEQ DEVFN CAP_OFF SIZE VALUE VCPU SELECT_VCPU
- *     (writes into MSI capabilities, oldest first; a vCPU of -1: none)
+ *   journal SEQ DEVFN CAP_OFF SIZE VALUE VCPU SELECT_VCPU OVERTAKES
+ *     (writes into MSI capabilities, oldest first; a vCPU of -1: none;
+ *     OVERTAKES 1: it reached the device before an earlier store of its
+ *     vCPU, such as that vCPU's own slot select)
  * Reading it is not part of any config access, so it needs no fence.
  */
 static DEFINE_MUTEX(hv_vpci_host_view_lock);
@@ -2244,9 +2246,10 @@ static int hv_vpci_host_view_show(struct seq_file *m, void *unused)
 		u32 where = readl(r + e), val = readl(r + e + 4);
 		u32 vcpus = readl(r + e + 8);
 
-		seq_printf(m, "journal %u %#04x %#x %u %#x %d %d\n", readl(r + e + 12),
+		seq_printf(m, "journal %u %#04x %#x %u %#x %d %d %d\n", readl(r + e + 12),
 			   where & 0xff, (where >> 8) & 0xff, (where >> 16) & 0xff,
-			   val, (int)(vcpus & 0xffff) - 1, (int)(vcpus >> 16) - 1);
+			   val, (int)(vcpus & 0xffff) - 1, (int)(vcpus >> 16) - 1,
+			   !!(where & HV_VPCI_MSI_JOURNAL_OVERTAKES));
 	}
 	mutex_unlock(&hv_vpci_host_view_lock);
 	return 0;

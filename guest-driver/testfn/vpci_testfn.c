@@ -134,6 +134,12 @@ static int vpci_testfn_regs_show(struct seq_file *m, void *unused)
 		   readl(tf->regs + VPCI_TESTFN_REG_SCRATCH));
 	seq_printf(m, "irq_dropped %u\n",
 		   readl(tf->regs + VPCI_TESTFN_REG_IRQ_DROPPED));
+	seq_printf(m, "msi_held %u\n", readl(tf->regs + VPCI_TESTFN_REG_MSI_HELD));
+	seq_printf(m, "msi_stray %u\n", readl(tf->regs + VPCI_TESTFN_REG_MSI_STRAY));
+	seq_printf(m, "msi_sent %#x:%#x %#x\n",
+		   readl(tf->regs + VPCI_TESTFN_REG_MSI_SENT_ADDR_HI),
+		   readl(tf->regs + VPCI_TESTFN_REG_MSI_SENT_ADDR_LO),
+		   readl(tf->regs + VPCI_TESTFN_REG_MSI_SENT_DATA));
 	for (v = 0; v < VPCI_TESTFN_MSIX_VECTORS; v++)
 		seq_printf(m, "irq_sent%u %u\n", v,
 			   readl(tf->regs + VPCI_TESTFN_REG_IRQ_COUNT(v)));

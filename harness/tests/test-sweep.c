@@ -83,6 +83,14 @@ test_cross_product (void)
 	g_assert_true (rig_sweep_leg_expand (leg, NULL, NULL, runs, &error));
 	r = runs->pdata[12];
 	g_assert_cmpint (r->expect, ==, RIG_VERDICT_FAIL);
+	/* a value given twice would run twice under one key */
+	g_clear_pointer (&leg->seeds, g_strfreev);
+	leg->seeds = g_strsplit ("5,5", ",", -1);
+	g_assert_false (rig_sweep_leg_expand (leg, NULL, NULL, runs, &error));
+	g_assert_error (error, RIG_ERROR, RIG_ERROR_USAGE);
+	g_clear_error (&error);
+	g_clear_pointer (&leg->seeds, g_strfreev);
+	leg->seeds = g_strsplit ("5", ",", -1);
 	g_clear_pointer (&leg->scenarios, g_strfreev);
 	leg->scenarios = g_strsplit ("shell", ",", -1);
 	g_assert_false (rig_sweep_leg_expand (leg, NULL, NULL, runs, &error));

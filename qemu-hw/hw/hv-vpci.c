@@ -617,8 +617,8 @@ static unsigned hv_vpci_msi_cap_size(PCIDevice *dev)
 
 /* Journal a config write that reaches @dev's MSI capability. */
 static void hv_vpci_journal_msi_write(HvVpciState *s, PCIDevice *dev,
-                                      int vcpu, uint32_t addr, unsigned size,
-                                      uint32_t val)
+                                      int vcpu, bool overtakes, uint32_t addr,
+                                      unsigned size, uint32_t val)
 {
     unsigned cap_size = hv_vpci_msi_cap_size(dev);
     HvVpciMsiJournalEntry *e;
@@ -631,7 +631,7 @@ static void hv_vpci_journal_msi_write(HvVpciState *s, PCIDevice *dev,
     /* a write that starts before the capability is journaled at 0 */
     e->where = dev->devfn |
                (addr > dev->msi_cap ? addr - dev->msi_cap : 0) << 8 |
-               size << 16;
+               size << 16 | (overtakes ? HV_VPCI_MSI_JOURNAL_OVERTAKES : 0);
     e->value = val;
     e->vcpus = (uint32_t)(vcpu + 1) |
                (uint32_t)(s->window_slot_vcpu + 1) << 16;
@@ -640,9 +640,11 @@ static void hv_vpci_journal_msi_write(HvVpciState *s, PCIDevice *dev,
                               vcpu, s->window_slot_vcpu);
 }
 
-static void hv_vpci_window_write(HvVpciState *s, int vcpu, hwaddr off,
-                                 unsigned size, uint64_t val)
+static void hv_vpci_window_write(HvVpciState *s, int vcpu, bool overtakes,
+                                 hwaddr off, unsigned size, uint64_t val)
 {
+    bool misdirected;
+
     PCIDevice *dev;
 
     if (!hv_vpci_window_check(s, off, size, true)) {
@@ -671,13 +673,21 @@ static void hv_vpci_window_write(HvVpciState *s, int vcpu, hwaddr off,
     }
     trace_hv_vpci_window_cfg_write(s->window_slot,
                                    off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
-    if (vcpu >= 0 && s->window_slot_vcpu >= 0 && vcpu != s->window_slot_vcpu) {
+    /*
+     * Under another vCPU's select, or ahead of an earlier store of its own
+     * (its select, still buffered): either way not the function its
+     * program selected.
+     */
+    misdirected = vcpu >= 0 && ((s->window_slot_vcpu >= 0 &&
+                                 vcpu != s->window_slot_vcpu) || overtakes);
+    if (misdirected) {
         s->misdirected++;
-        trace_hv_vpci_misdirected(vcpu, s->window_slot_vcpu, s->window_slot,
+        trace_hv_vpci_misdirected(vcpu, s->window_slot_vcpu, overtakes,
+                                  s->window_slot,
                                   off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
     }
-    hv_vpci_journal_msi_write(s, dev, vcpu, off - HV_VPCI_CFG_PAGE_OFFSET,
-                              size, val);
+    hv_vpci_journal_msi_write(s, dev, vcpu, overtakes,
+                              off - HV_VPCI_CFG_PAGE_OFFSET, size, val);
     pci_host_config_write_common(dev, off - HV_VPCI_CFG_PAGE_OFFSET,
                                  pci_config_size(dev), val, size);
 }
@@ -687,13 +697,13 @@ static void hv_vpci_window_write(HvVpciState *s, int vcpu, hwaddr off,
  * From the MMIO handler the re-entrancy guard is engaged already; from
  * the drain timer, the ordering guard or migration it is engaged here.
  */
-static void hv_vpci_wc_apply(void *opaque, int vcpu, hwaddr off, uint64_t val,
-                             unsigned size)
+static void hv_vpci_wc_apply(void *opaque, int vcpu, bool overtakes,
+                             hwaddr off, uint64_t val, unsigned size)
 {
     HvVpciState *s = opaque;
     bool entered = hv_vpci_enter(s);
 
-    hv_vpci_window_write(s, vcpu, off, size, val);
+    hv_vpci_window_write(s, vcpu, overtakes, off, size, val);
     hv_vpci_leave(s, entered);
 }
 

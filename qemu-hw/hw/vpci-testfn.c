@@ -61,6 +61,11 @@ struct VpciTestfnState {
     VpciTestfnJournalEntry journal[VPCI_TESTFN_JOURNAL_ENTRIES];
     uint32_t irq_count[VPCI_TESTFN_IRQ_COUNTERS];
     uint32_t irq_dropped;
+    /* Where MSIs went (MSI_HELD, MSI_SENT_*, MSI_STRAY). */
+    uint32_t msi_held;
+    uint64_t msi_sent_address;
+    uint32_t msi_sent_data;
+    uint32_t msi_stray;
 };
 
 static unsigned vpci_testfn_fn(VpciTestfnState *s)
@@ -83,6 +88,29 @@ static void vpci_testfn_layout(VpciTestfnState *s, uint32_t *sig,
         *sig_size = VPCI_TESTFN_CFG_SIG_SIZE_LEGACY;
         *scratch = VPCI_TESTFN_CFG_SCRATCH_BASE_LEGACY;
         *scratch_size = VPCI_TESTFN_CFG_SCRATCH_SIZE_LEGACY;
+    }
+}
+
+/*
+ * Before an MSI is sent: will it be held pending, and where will it go?  A
+ * misprogrammed address turns the interrupt into a memory write.
+ */
+static void vpci_testfn_note_msi(VpciTestfnState *s, uint32_t vector)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    MSIMessage msg;
+
+    if (msi_is_masked(pdev, vector)) {
+        s->msi_held++;
+        return;
+    }
+    msg = msi_get_message(pdev, vector);
+    s->msi_sent_address = msg.address;
+    s->msi_sent_data = msg.data;
+    if (msg.address < 0xfee00000ULL || msg.address > 0xfeefffffULL) {
+        s->msi_stray++;
+        trace_vpci_testfn_msi_stray(vpci_testfn_fn(s), vector, msg.address,
+                                    msg.data);
     }
 }
 
@@ -110,6 +138,7 @@ static void vpci_testfn_raise(VpciTestfnState *s, uint32_t vector)
         if (vector >= msi_nr_vectors_allocated(pdev)) {
             why = "beyond the enabled MSI vectors";
         } else {
+            vpci_testfn_note_msi(s, vector);
             msi_notify(pdev, vector);
             s->irq_count[vector]++;
             trace_vpci_testfn_raise(vpci_testfn_fn(s), vector, "msi");
@@ -127,11 +156,16 @@ static void vpci_testfn_reset_counters(VpciTestfnState *s)
     s->cfg_writes = 0;
     s->journal_count = 0;
     s->irq_dropped = 0;
+    s->msi_held = 0;
+    s->msi_sent_address = 0;
+    s->msi_sent_data = 0;
+    s->msi_stray = 0;
     memset(s->journal, 0, sizeof(s->journal));
     memset(s->irq_count, 0, sizeof(s->irq_count));
 }
 
-/* MSI_* registers: the capability's fields (64-bit layout with masking). */
+/* MSI_* registers: the capability's fields (64-bit layout with masking),
+ * then where the function's MSIs went. */
 static uint32_t vpci_testfn_msi_reg(VpciTestfnState *s, hwaddr addr)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
@@ -150,6 +184,16 @@ static uint32_t vpci_testfn_msi_reg(VpciTestfnState *s, hwaddr addr)
         return pci_get_long(cap + PCI_MSI_MASK_64);
     case VPCI_TESTFN_REG_MSI_PENDING:
         return pci_get_long(cap + PCI_MSI_PENDING_64);
+    case VPCI_TESTFN_REG_MSI_HELD:
+        return s->msi_held;
+    case VPCI_TESTFN_REG_MSI_SENT_ADDR_LO:
+        return s->msi_sent_address;
+    case VPCI_TESTFN_REG_MSI_SENT_ADDR_HI:
+        return s->msi_sent_address >> 32;
+    case VPCI_TESTFN_REG_MSI_SENT_DATA:
+        return s->msi_sent_data;
+    case VPCI_TESTFN_REG_MSI_STRAY:
+        return s->msi_stray;
     default:
         /* unaligned offsets inside the block (4-byte accesses only) */
         return ~0u;
@@ -190,7 +234,7 @@ static uint64_t vpci_testfn_reg_read(void *opaque, hwaddr addr, unsigned size)
         case VPCI_TESTFN_REG_IRQ_DROPPED:
             val = s->irq_dropped;
             break;
-        case VPCI_TESTFN_REG_MSI_FLAGS ... VPCI_TESTFN_REG_MSI_PENDING:
+        case VPCI_TESTFN_REG_MSI_FLAGS ... VPCI_TESTFN_REG_MSI_STRAY:
             val = vpci_testfn_msi_reg(s, addr);
             break;
         default:
@@ -373,7 +417,7 @@ static const VMStateDescription vmstate_vpci_testfn_journal = {
 
 static const VMStateDescription vmstate_vpci_testfn = {
     .name = TYPE_VPCI_TESTFN,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, VpciTestfnState),
@@ -388,6 +432,10 @@ static const VMStateDescription vmstate_vpci_testfn = {
         VMSTATE_UINT32_ARRAY(irq_count, VpciTestfnState,
                              VPCI_TESTFN_IRQ_COUNTERS),
         VMSTATE_UINT32(irq_dropped, VpciTestfnState),
+        VMSTATE_UINT32_V(msi_held, VpciTestfnState, 2),
+        VMSTATE_UINT64_V(msi_sent_address, VpciTestfnState, 2),
+        VMSTATE_UINT32_V(msi_sent_data, VpciTestfnState, 2),
+        VMSTATE_UINT32_V(msi_stray, VpciTestfnState, 2),
         VMSTATE_END_OF_LIST()
     },
 };

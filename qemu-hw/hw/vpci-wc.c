@@ -174,7 +174,13 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
     wc->drains++;
     wc->busy = true;
     for (unsigned i = 0; i < nout; i++) {
-        wc->apply(wc->opaque, vcpu, out[i].offset, out[i].value,
+        /* does a store earlier in program order land after this one? */
+        bool overtakes = false;
+
+        for (unsigned j = i + 1; j < nout && !overtakes; j++) {
+            overtakes = out[j].seq < out[i].seq;
+        }
+        wc->apply(wc->opaque, vcpu, overtakes, out[i].offset, out[i].value,
                   out[i].size);
     }
     wc->busy = false;
@@ -374,7 +380,8 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         return;
     }
     if (!wc->enabled || !cs) {
-        wc->apply(wc->opaque, cs ? cs->cpu_index : -1, offset, value, size);
+        wc->apply(wc->opaque, cs ? cs->cpu_index : -1, false, offset, value,
+                  size);
         return;
     }
     wc_sync(wc);

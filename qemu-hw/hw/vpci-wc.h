@@ -59,9 +59,13 @@ typedef struct VpciWcHazard {
     uint64_t earlier_pc;        /* guest PC of the buffered store */
 } VpciWcHazard;
 
-/* @vcpu: cpu_index of the vCPU whose store this is, -1 if none (qtest). */
-typedef void VpciWcApplyFn(void *opaque, int vcpu, hwaddr offset,
-                           uint64_t value, unsigned size);
+/*
+ * @vcpu: cpu_index of the vCPU whose store this is, -1 if none (qtest).
+ * @overtakes: a store the same vCPU made earlier reaches the device after
+ * this one (the drain reordered them).
+ */
+typedef void VpciWcApplyFn(void *opaque, int vcpu, bool overtakes,
+                           hwaddr offset, uint64_t value, unsigned size);
 typedef uint64_t VpciWcReadFn(void *opaque, hwaddr offset, unsigned size);
 typedef void VpciWcHazardFn(void *opaque, const VpciWcHazard *hazard);
 

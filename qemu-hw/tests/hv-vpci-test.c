@@ -599,10 +599,23 @@ static void test_msi_journal(void)
     g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_DATA), ==, t.data);
     g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_FLAGS) &
                     PCI_MSI_FLAGS_ENABLE, ==, PCI_MSI_FLAGS_ENABLE);
+    testfn_ring(d, 0);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_SENT_ADDR_LO), ==,
+                    t.address);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_SENT_DATA), ==, t.data);
     cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 1);
     g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_MASK), ==, 1);
     testfn_ring(d, 0);
     g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_PENDING), ==, 1);
+    g_assert_cmpuint(testfn_reg(d, VPCI_TESTFN_REG_MSI_HELD), ==, 1);
+    g_assert_cmpuint(testfn_reg(d, VPCI_TESTFN_REG_MSI_STRAY), ==, 0);
+    /* an address outside the MSI window: a memory write, counted as stray */
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64, 0);
+    cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_LO, 0x10000);
+    testfn_ring(d, 0);
+    g_assert_cmpuint(testfn_reg(d, VPCI_TESTFN_REG_MSI_STRAY), ==, 1);
+    g_assert_cmphex(testfn_reg(d, VPCI_TESTFN_REG_MSI_SENT_ADDR_LO), ==,
+                    0x10000);
 
     /* a devfn beyond the table is refused */
     reg_write(d, HV_VPCI_REG_MSI_STATS_SELECT, 0x100);
