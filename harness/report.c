@@ -3,6 +3,7 @@
  * report.c - print a run's outcome (docs/json.md documents the JSON).
  */
 #include "report.h"
+#include "guest-log.h"
 
 static void
 print_location (const RigReport *r)
@@ -192,6 +193,22 @@ rig_report_to_json (const RigReport *r)
 	json_builder_begin_array (b);
 	for (guint i = 0; v->hazards && i < v->hazards->len; i++)
 		add_hazard (b, g_ptr_array_index (v->hazards, i));
+	json_builder_end_array (b);
+
+	json_builder_set_member_name (b, "guest_kernel");
+	json_builder_begin_array (b);
+	for (guint i = 0; v->guest_evidence && i < v->guest_evidence->len; i++) {
+		const RigGuestEvidence *e = g_ptr_array_index (v->guest_evidence, i);
+
+		json_builder_begin_object (b);
+		json_builder_set_member_name (b, "message");
+		json_builder_add_string_value (b, e->what);
+		json_builder_set_member_name (b, "count");
+		json_builder_add_int_value (b, e->count);
+		json_builder_set_member_name (b, "first");
+		json_builder_add_string_value (b, e->first);
+		json_builder_end_object (b);
+	}
 	json_builder_end_array (b);
 
 	json_builder_end_object (b);

@@ -89,6 +89,11 @@ static const RigScenario scenarios[] = {
 	  .summary = "a thread per CPU, an owner per function: signature/tag reads and scratch writes "
 	             "that a missing window barrier turns into wrong values or misdirected writes",
 	  .devices = barrier_set },
+	{ .name = "irq-affinity", .expect = "pass",
+	  .summary = "every MSI-X vector raised from a thread per CPU while /proc/irq/N/smp_affinity "
+	             "moves them: each arrives once at its handler, never on a vector without one "
+	             "(--irq-mode eager: the stale vector of 2016)",
+	  .devices = testfn_set },
 	{ .name = "msi-stress", .expect = "pass",
 	  .summary = "a thread per CPU, an owner per function: MSI (not MSI-X) moved between CPUs, "
 	             "masked, unmasked and raised, every register write through the window; each "

@@ -16,6 +16,7 @@
  * STOP after our stop) are not evidence.
  */
 #include "verdict.h"
+#include "guest-log.h"
 #include "lines.h"
 #include "enum-check.h"
 
@@ -83,6 +84,7 @@ rig_verdict_result_clear (RigVerdictResult *result)
 {
 	g_clear_pointer (&result->reason, g_free);
 	g_clear_pointer (&result->hazards, g_ptr_array_unref);
+	g_clear_pointer (&result->guest_evidence, g_ptr_array_unref);
 	rig_tap_clear (&result->tap);
 }
 
@@ -139,8 +141,32 @@ describe_exit (const RigTranscript *t)
 	return g_strdup_printf ("QEMU exited with status %d", t->exit_status);
 }
 
+static void classify (const RigTranscript *t, RigVerdictResult *r);
+
+/*
+ * The verdict, then what the guest kernel said about interrupts appended to
+ * its reason: evidence, never a verdict of its own (a spurious interrupt
+ * at boot is no failure), but what a lost interrupt leaves behind.
+ */
 void
 rig_classify (const RigTranscript *t, RigVerdictResult *r)
+{
+	g_autofree char *summary = NULL;
+	GPtrArray *evidence = rig_guest_evidence_scan (t->console);
+
+	classify (t, r);
+	r->guest_evidence = evidence;
+	summary = rig_guest_evidence_summary (evidence);
+	if (summary && r->verdict != RIG_VERDICT_ERROR) {
+		char *reason = g_strdup_printf ("%s; guest kernel: %s", r->reason, summary);
+
+		g_free (r->reason);
+		r->reason = reason;
+	}
+}
+
+static void
+classify (const RigTranscript *t, RigVerdictResult *r)
 {
 	JsonObject *triple = NULL, *panicked = NULL, *shutdown = NULL;
 	gboolean guest_reset = FALSE;

@@ -54,6 +54,7 @@ typedef struct {
 	guint64    cr2;
 	RigTap     tap;
 	GPtrArray *hazards;       /* RigHazard*, attributed to barrier sites */
+	GPtrArray *guest_evidence; /* RigGuestEvidence*: the kernel's interrupt complaints */
 } RigVerdictResult;
 
 RigTranscript *rig_transcript_new (void);

@@ -85,6 +85,10 @@
 #define HV_VPCI_REG_MSI_LAST_BAD_DATA	0x54	/* RO */
 #define HV_VPCI_REG_MSI_LAST_BAD_OWNER	0x58	/* RO: HV_VPCI_MSI_OWNER_* */
 #define HV_VPCI_REG_MSI_JOURNAL_COUNT	0x5c	/* RO: MSI-register writes journaled */
+#define HV_VPCI_REG_MSI_LAST_DELIVERY	0x60	/* RO: the selected function's last MSI that
+						 * reached an APIC: vector (bits 0-7) | VP
+						 * (8-15) | remap handle (16-27) | bit 31 valid */
+#define HV_VPCI_MSI_DELIVERY_VALID	(1u << 31)
 
 /* LAST_BAD_OWNER: the entry the message named, if any. */
 #define HV_VPCI_MSI_OWNER_VALID		(1u << 31)	/* bits 0-7: its devfn */

@@ -111,6 +111,8 @@ void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
 /* msi.c */
 void scenario_msi_stress(struct agent *a);
+/* affinity.c */
+void scenario_irq_affinity(struct agent *a);
 /* bench.c */
 void scenario_bench_cfg(struct agent *a);
 

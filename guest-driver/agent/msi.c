@@ -470,7 +470,6 @@ void scenario_msi_stress(struct agent *a)
 		double tw;
 
 		snprintf(cmd, sizeof(cmd), "0 %d", cpu);
-		debugfs_write(f, "affinity", cmd);
 		/*
 		 * Without interrupt remapping x86 moves an interrupt from
 		 * its handler, at the next one (or two: the old vector is
@@ -478,6 +477,8 @@ void scenario_msi_stress(struct agent *a)
 		 * until the move shows.
 		 */
 		for (carriers = 0; carriers < MS_MAX_CARRIERS; carriers++) {
+			/* refused (EBUSY) while an earlier move is pending: again */
+			debugfs_write(f, "affinity", cmd);
 			eff = effective_cpu(f, 0);
 			if (eff == cpu && carriers >= 1)
 				break;

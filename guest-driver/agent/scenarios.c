@@ -34,6 +34,7 @@ const struct scenario scenarios[] = {
 	{ "hotplug",      "device_add/device_del of a test function (host-driven)",  -1, scenario_hotplug },
 	{ "hostile",      "vpci_hostile storms hv-vpci, hotplug races it; a fresh hv_vpci enumerates", -1, scenario_hostile },
 	{ "barrier-stress", "SMP config traffic that a missing window barrier corrupts", -1, scenario_barrier_stress },
+	{ "irq-affinity", "interrupts moved between CPUs while raised: each arrives once, at a handler", -1, scenario_irq_affinity },
 	{ "msi-stress",   "SMP MSI reprogramming through the window: each interrupt once, at its function", -1, scenario_msi_stress },
 	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
 	{ "bench-cfg",    "config reads through the window vs BAR 0 MMIO reads (timed)", -1, scenario_bench_cfg },

@@ -2205,7 +2205,9 @@ static const struct file_operations hv_vpci_probe_fops = {
  * (hv-vpci-wire.h), for the agent to set against what the guest meant:
  *   misdirected N
  *   msi DEVFN delivered D stale S foreign F unmatched U last_bad_data X last_bad_owner Y
- *     (one line per devfn with any MSI seen)
+ *       last_delivery VECTOR VP HANDLE
+ *     (one line per devfn with any MSI seen; the last MSI that reached an
+ *     APIC, its vector, VP and remap handle, or -1 -1 -1)
  *   journal SEQ DEVFN CAP_OFF SIZE VALUE VCPU SELECT_VCPU OVERTAKES
  *     (writes into MSI capabilities, oldest first; a vCPU of -1: none;
  *     OVERTAKES 1: it reached the device before an earlier store of its
@@ -2223,7 +2225,7 @@ static int hv_vpci_host_view_show(struct seq_file *m, void *unused)
 	mutex_lock(&hv_vpci_host_view_lock);
 	seq_printf(m, "misdirected %u\n", readl(r + HV_VPCI_REG_MISDIRECTED));
 	for (devfn = 0; devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
-		u32 d, st, fo, un;
+		u32 d, st, fo, un, last;
 
 		writel(devfn, r + HV_VPCI_REG_MSI_STATS_SELECT);
 		d = readl(r + HV_VPCI_REG_MSI_DELIVERED);
@@ -2232,10 +2234,14 @@ static int hv_vpci_host_view_show(struct seq_file *m, void *unused)
 		un = readl(r + HV_VPCI_REG_MSI_UNMATCHED);
 		if (!(d | st | fo | un))
 			continue;
-		seq_printf(m, "msi %#04x delivered %u stale %u foreign %u unmatched %u last_bad_data %#x last_bad_owner %#x\n",
+		last = readl(r + HV_VPCI_REG_MSI_LAST_DELIVERY);
+		seq_printf(m, "msi %#04x delivered %u stale %u foreign %u unmatched %u last_bad_data %#x last_bad_owner %#x last_delivery %#x %d %d\n",
 			   devfn, d, st, fo, un,
 			   readl(r + HV_VPCI_REG_MSI_LAST_BAD_DATA),
-			   readl(r + HV_VPCI_REG_MSI_LAST_BAD_OWNER));
+			   readl(r + HV_VPCI_REG_MSI_LAST_BAD_OWNER),
+			   last & HV_VPCI_MSI_DELIVERY_VALID ? last & 0xff : 0,
+			   last & HV_VPCI_MSI_DELIVERY_VALID ? (int)((last >> 8) & 0xff) : -1,
+			   last & HV_VPCI_MSI_DELIVERY_VALID ? (int)((last >> 16) & 0xfff) : -1);
 	}
 	count = readl(r + HV_VPCI_REG_MSI_JOURNAL_COUNT);
 	first = count > HV_VPCI_MSI_JOURNAL_ENTRIES ?

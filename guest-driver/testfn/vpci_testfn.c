@@ -17,6 +17,8 @@
  *                device (config writes through the bus's pci_ops)
  *   msi          read: per vector, the message the kernel wrote and what
  *                the device holds (its BAR 0 mirror of the capability)
+ *   vector       read: per vector "<vector> <irq> <IDT vector> <APIC ID>":
+ *                where the kernel has it now (x86 vector domain)
  *   bench        write N: time N config dword reads (pci_read_config_dword)
  *                and N readl()s of BAR 0 SCRATCH; read: the last result
  *
@@ -38,6 +40,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include <asm/hw_irq.h>
 
 #if !__has_include("vpci-testfn-regs.h")
 #error "vpci-testfn-regs.h not found: build with VPCI_RIG_INCLUDE=<vpci-rig>/include"
@@ -284,6 +288,22 @@ static int vpci_testfn_msi_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpci_testfn_msi);
 
+static int vpci_testfn_vector_show(struct seq_file *m, void *unused)
+{
+	struct vpci_testfn *tf = m->private;
+	unsigned int v;
+
+	for (v = 0; v < tf->nvec; v++) {
+		struct irq_data *d = irq_get_irq_data(tf->vec[v].irq);
+		struct irq_cfg *cfg = d ? irqd_cfg(d) : NULL;
+
+		seq_printf(m, "%u %d %#x %d\n", v, tf->vec[v].irq,
+			   cfg ? cfg->vector : 0, cfg ? (int)cfg->dest_apicid : -1);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpci_testfn_vector);
+
 static ssize_t vpci_testfn_raise_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
@@ -486,6 +506,7 @@ static void vpci_testfn_debugfs_init(struct vpci_testfn *tf)
 			    &vpci_testfn_reset_fops);
 	debugfs_create_file("mask", 0200, tf->dir, tf, &vpci_testfn_mask_fops);
 	debugfs_create_file("msi", 0444, tf->dir, tf, &vpci_testfn_msi_fops);
+	debugfs_create_file("vector", 0444, tf->dir, tf, &vpci_testfn_vector_fops);
 	debugfs_create_file("bench", 0644, tf->dir, tf,
 			    &vpci_testfn_bench_fops);
 }

@@ -92,6 +92,7 @@ typedef struct HvVpciMsiStats {
     uint32_t unmatched;
     uint32_t last_bad_data;
     uint32_t last_bad_owner;    /* HV_VPCI_MSI_OWNER_* */
+    uint32_t last_delivery;     /* MSI_LAST_DELIVERY */
 } HvVpciMsiStats;
 
 /* A config write into a child's MSI capability (MSI_JOURNAL). */
@@ -773,7 +774,8 @@ static const MemoryRegionOps hv_vpci_window_ops = {
 /* ---------------------------------------------------------------- remap */
 
 /* Deliver a remapped interrupt to the first VP of @vp_mask. */
-static void hv_vpci_deliver(HvVpciState *s, uint32_t vector, uint8_t mode,
+static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
+                            uint32_t handle, uint32_t vector, uint8_t mode,
                             uint64_t vp_mask)
 {
     int cpu_index = ctz64(vp_mask);
@@ -801,6 +803,9 @@ static void hv_vpci_deliver(HvVpciState *s, uint32_t vector, uint8_t mode,
     s->msi_remapped++;
     s->last_msi_address = address;
     s->last_msi_data = data;
+    st->last_delivery = HV_VPCI_MSI_DELIVERY_VALID | (vector & 0xff) |
+                        (uint32_t)(cpu_index & 0xff) << 8 |
+                        (handle & 0xfff) << 16;
     trace_hv_vpci_msi_deliver(vector, cpu_index, address, data);
     address_space_stl_le(&address_space_memory, address, data,
                          MEMTXATTRS_UNSPECIFIED, NULL);
@@ -847,7 +852,8 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
     }
     if (e && live && e->devfn == d->devfn) {
         st->delivered++;
-        hv_vpci_deliver(s, e->vector + index, e->delivery_mode, e->vp_mask);
+        hv_vpci_deliver(s, st, val >> HV_VPCI_REMAP_SHIFT, e->vector + index,
+                        e->delivery_mode, e->vp_mask);
         return;
     }
     if (e && !live && e->devfn == d->devfn) {
@@ -863,7 +869,8 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
                                 "dropped", d->devfn, val, e->vector + index);
             return;
         }
-        hv_vpci_deliver(s, e->vector + index, e->delivery_mode, e->vp_mask);
+        hv_vpci_deliver(s, st, val >> HV_VPCI_REMAP_SHIFT, e->vector + index,
+                        e->delivery_mode, e->vp_mask);
         return;
     }
     if (e && live) {
@@ -1100,6 +1107,9 @@ static uint64_t hv_vpci_reg_read(void *opaque, hwaddr addr, unsigned size)
         break;
     case HV_VPCI_REG_MSI_JOURNAL_COUNT:
         val = s->msi_journal_count;
+        break;
+    case HV_VPCI_REG_MSI_LAST_DELIVERY:
+        val = s->msi_stats[s->msi_stats_select].last_delivery;
         break;
     case HV_VPCI_REG_MSI_JOURNAL ...
          HV_VPCI_REG_MSI_JOURNAL + sizeof(s->msi_journal) - 1: {

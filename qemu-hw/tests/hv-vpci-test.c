@@ -500,6 +500,9 @@ static void test_irq_remap(void)
     g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_DATA), ==, t.data);
     g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_BAD_OWNER), ==,
                     HV_VPCI_MSI_OWNER_VALID | WSLOT_F0_DEVFN);
+    /* where the stale one went: vector 0x51, VP 0, handle 1 */
+    g_assert_cmphex(reg_read(d, HV_VPCI_REG_MSI_LAST_DELIVERY), ==,
+                    HV_VPCI_MSI_DELIVERY_VALID | 0x51 | 1 << 16);
     drv_stop(d);
 }
 

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * irq-affinity: Jake Oshins' 2016 failure, end to end.  While one thread
+ * per CPU raises every MSI-X vector of the functions it owns (each raise
+ * waits for its interrupt, so none coalesces), a mover thread rewrites
+ * /proc/irq/N/smp_affinity of those vectors at random, many times.
+ *
+ * In the fixed design (--irq-mode lazy) hv_vpci tells the host each new
+ * vector and CPU when the kernel unmasks the vector after a move.  In the
+ * historical one (--irq-mode eager: hv_vpci eager_affinity=1) nothing
+ * tells the host: its remap entry keeps the old vector and CPU, and once
+ * the kernel has released that vector an interrupt arrives on a vector
+ * with no handler ("No irq handler for vector") and is lost.  A lost
+ * raise is reported with the kernel's vector and CPU for it and where
+ * hv-vpci delivered it (vector, VP, remap handle).  docs/scenarios.md.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "vbus.h"
+
+#define IA_SECONDS	2.0	/* storm length, guest time */
+#define IA_MAX_ROUNDS	4000
+#define IA_LOST_S	0.5	/* a raise not handled by now is lost */
+#define IA_WAIT_S	1.0
+#define IA_MAX_VEC	8
+#define IA_CARRIERS	8
+#define IA_NO_HANDLER	"No irq handler for vector"
+
+struct ia_fn {
+	struct vfn *f;
+	int nvec;
+	int irq[IA_MAX_VEC];
+};
+
+struct ia_thread {
+	struct ia_fn *fns;
+	int nfn, cpu, ncpu;
+	unsigned long seed;
+	unsigned long rounds, raised, lost, errors;
+	char first_loss[400];
+};
+
+/* Where the kernel has vector @v of @f now: IDT vector and APIC ID. */
+static int ia_kernel_vector(const struct vfn *f, int v, unsigned int *vector, int *apic)
+{
+	char path[PATH_MAX], buf[1024], *line, *save = NULL;
+
+	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/vector", f->name);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int idx, irq;
+
+		if (sscanf(line, "%d %d %x %d", &idx, &irq, vector, apic) == 4 && idx == v)
+			return 0;
+	}
+	return -1;
+}
+
+/* hv-vpci's last delivery for @f (host_view): vector, VP, remap handle. */
+static int ia_host_delivery(const struct vbus *vb, const struct vfn *f, unsigned int *vector,
+			    int *vp, int *handle)
+{
+	char path[PATH_MAX], *line, *save = NULL;
+	static __thread char buf[16384];
+	unsigned int want = f->slot << 3 | f->fn;
+
+	snprintf(path, sizeof(path), HV_VPCI_DEBUGFS "/%04x/host_view", vb->domain);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int devfn;
+		char *p = strstr(line, "last_delivery ");
+
+		if (sscanf(line, "msi %x", &devfn) == 1 && devfn == want && p &&
+		    sscanf(p, "last_delivery %x %d %d", vector, vp, handle) == 3)
+			return 0;
+	}
+	return -1;
+}
+
+static unsigned long ia_count(const struct vfn *f, int v, int ncpu, unsigned long *per)
+{
+	unsigned long total = 0, tmp[MAX_CPUS];
+
+	return irq_counts(f, (unsigned int)v, &total, per ? per : tmp, ncpu) ? 0 : total;
+}
+
+static bool ia_wait(const struct vfn *f, int v, int ncpu, unsigned long before, double bound)
+{
+	double t0 = uptime_s();
+
+	while (ia_count(f, v, ncpu, NULL) <= before) {
+		if (uptime_s() - t0 > bound)
+			return false;
+		usleep(200);
+	}
+	return true;
+}
+
+static void ia_note_loss(struct ia_thread *t, const struct vbus *vb, const struct ia_fn *fn,
+			 int v)
+{
+	unsigned int kvec = 0, hvec = 0;
+	int apic = -1, vp = -1, handle = -1;
+	bool have_k = !ia_kernel_vector(fn->f, v, &kvec, &apic);
+	bool have_h = !ia_host_delivery(vb, fn->f, &hvec, &vp, &handle);
+
+	if (t->lost++)
+		return;
+	snprintf(t->first_loss, sizeof(t->first_loss),
+		 "%s vector %d (irq %d) raised by cpu%d never reached its handler; the kernel "
+		 "has it on IDT vector %#x, APIC %d%s; hv-vpci last delivered it to vector %#x "
+		 "on VP %d through remap handle %d%s", fn->f->name, v, fn->irq[v], t->cpu,
+		 kvec, apic, have_k ? "" : " (unknown)", hvec, vp, handle,
+		 !have_h ? " (unknown)" : hvec != kvec ?
+		 ": a stale vector, the host was never told of the move" : "");
+}
+
+static const struct vbus *ia_bus;
+
+static void *ia_raiser(void *arg)
+{
+	struct ia_thread *t = arg;
+	cpu_set_t set;
+	double t0;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		t->errors++;
+	t0 = uptime_s();
+	for (int i = 0; i < IA_MAX_ROUNDS; i++) {
+		struct ia_fn *fn;
+		unsigned long before;
+		int k, v, nown;
+		char cmd[16];
+
+		/* functions cpu, cpu + ncpu, ... are this thread's */
+		if (t->cpu >= t->nfn || uptime_s() - t0 > IA_SECONDS)
+			break;
+		nown = (t->nfn - t->cpu + t->ncpu - 1) / t->ncpu;
+		k = t->cpu + t->ncpu * (int)(xorshift(&t->seed) % (unsigned long)nown);
+		fn = &t->fns[k];
+		v = (int)(xorshift(&t->seed) % (unsigned long)fn->nvec);
+		before = ia_count(fn->f, v, t->ncpu, NULL);
+		snprintf(cmd, sizeof(cmd), "%d", v);
+		if (debugfs_write(fn->f, "raise", cmd)) {
+			t->errors++;
+			continue;
+		}
+		t->raised++;
+		t->rounds++;
+		if (!ia_wait(fn->f, v, t->ncpu, before, IA_LOST_S))
+			ia_note_loss(t, ia_bus, fn, v);
+	}
+	return NULL;
+}
+
+struct ia_mover {
+	struct ia_fn *fns;
+	int nfn, ncpu;
+	unsigned long seed, moves, errors;
+};
+
+static void *ia_move(void *arg)
+{
+	struct ia_mover *m = arg;
+	double t0 = uptime_s();
+
+	while (uptime_s() - t0 < IA_SECONDS) {
+		struct ia_fn *fn = &m->fns[xorshift(&m->seed) % (unsigned long)m->nfn];
+		int v = (int)(xorshift(&m->seed) % (unsigned long)fn->nvec);
+		char path[64], mask[16];
+
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
+		snprintf(mask, sizeof(mask), "%lx",
+			 1ul << (xorshift(&m->seed) % (unsigned long)m->ncpu));
+		if (write_file(path, mask))
+			m->errors++;
+		else
+			m->moves++;
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* Lines of the kernel log with @needle; the first one in @first. */
+static int ia_klog_count(const char *needle, char *first, size_t size)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1), count = 0;
+	char *line, *save = NULL;
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	*first = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle) && !count++)
+			snprintf(first, size, "%s", line);
+	return count;
+}
+
+void scenario_irq_affinity(struct agent *a)
+{
+	static struct vbus vb;
+	static struct ia_fn fns[MAX_FNS];
+	static struct ia_thread th[MAX_CPUS];
+	static struct ia_mover mover;
+	pthread_t tid[MAX_CPUS], mtid;
+	int ncpu = online_cpus(a), nfn = 0, before_lines;
+	unsigned long raised = 0, lost = 0;
+	char eager[8] = "", first[300];
+	const char *first_loss = "";
+	bool ok = true;
+
+	if (!vbus_get(&vb))
+		return;
+	ia_bus = &vb;
+	read_file("/sys/module/hv_vpci/parameters/eager_affinity", eager, sizeof(eager));
+	for (int i = 0; i < vb.n && nfn < MAX_FNS; i++) {
+		struct ia_fn *fn = &fns[nfn];
+		char path[PATH_MAX], buf[1024], *line, *save = NULL;
+
+		if (!is_testfn(&vb.f[i]))
+			continue;
+		fn->f = &vb.f[i];
+		fn->nvec = 0;
+		snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/vector", fn->f->name);
+		ok = ok && read_file(path, buf, sizeof(buf)) >= 0;
+		for (line = ok ? strtok_r(buf, "\n", &save) : NULL; line && fn->nvec < IA_MAX_VEC;
+		     line = strtok_r(NULL, "\n", &save))
+			if (sscanf(line, "%*d %d", &fn->irq[fn->nvec]) == 1)
+				fn->nvec++;
+		ok = ok && fn->nvec > 0 && !debugfs_write(fn->f, "reset", "1");
+		nfn++;
+	}
+	before_lines = ia_klog_count(IA_NO_HANDLER, first, sizeof(first));
+	if (!tap_ok(ok && nfn >= 1 && before_lines >= 0, "%d test functions, %d vectors each, "
+		    "%d CPUs, hv_vpci eager_affinity=%s", nfn, nfn ? fns[0].nvec : 0, ncpu, eager))
+		return;
+
+	memset(&mover, 0, sizeof(mover));
+	mover.fns = fns;
+	mover.nfn = nfn;
+	mover.ncpu = ncpu;
+	mover.seed = (a->seed ^ 0x9e3779b97f4a7c15ul) | 1;
+	for (int c = 0; c < ncpu; c++) {
+		memset(&th[c], 0, sizeof(th[c]));
+		th[c].fns = fns;
+		th[c].nfn = nfn;
+		th[c].cpu = c;
+		th[c].ncpu = ncpu;
+		th[c].seed = (a->seed ^ 0xbf58476d1ce4e5b9ul) + (unsigned long)c * 6007 + 1;
+		if (pthread_create(&tid[c], NULL, ia_raiser, &th[c])) {
+			tap_ok(false, "cannot start raiser %d", c);
+			return;
+		}
+	}
+	if (pthread_create(&mtid, NULL, ia_move, &mover)) {
+		tap_ok(false, "cannot start the mover");
+		return;
+	}
+	for (int c = 0; c < ncpu; c++)
+		pthread_join(tid[c], NULL);
+	pthread_join(mtid, NULL);
+	for (int c = 0; c < ncpu; c++) {
+		raised += th[c].raised;
+		lost += th[c].lost;
+		if (th[c].lost && !*first_loss)
+			first_loss = th[c].first_loss;
+	}
+	tap_diag("irq-affinity: %lu raises from %d CPUs while %lu affinity writes (%lu refused) "
+		 "moved %d interrupts", raised, ncpu, mover.moves, mover.errors, nfn * fns[0].nvec);
+
+	/* 1. every raise reached its own handler */
+	tap_ok(lost == 0 && raised > 0, "every raise reached its handler once (%lu of %lu lost%s%s)",
+	       lost, raised, lost ? "; first: " : "", first_loss);
+	for (int k = 0; k < nfn; k++) {
+		unsigned long sent = 0, got = 0;
+		char name[24];
+
+		for (int v = 0; v < fns[k].nvec; v++) {
+			snprintf(name, sizeof(name), "irq_sent%d", v);
+			sent += regs_get(fns[k].f, name);
+			got += ia_count(fns[k].f, v, ncpu, NULL);
+		}
+		tap_ok(got == sent, "%s: device sent %lu interrupts, its handlers got %lu", fns[k].f->name,
+		       sent, got);
+	}
+
+	/* 2. what the kernel saw of it */
+	{
+		int n = ia_klog_count(IA_NO_HANDLER, first, sizeof(first));
+
+		tap_ok(n == before_lines, "no interrupt arrived on a vector without a handler "
+		       "(kernel log: %d '" IA_NO_HANDLER "' lines%s%s)", n - before_lines,
+		       n > before_lines ? "; first: " : "", n > before_lines ? first : "");
+	}
+
+	/* 3. settled: vector v of function k on CPU (k + v) % ncpu */
+	for (int k = 0; k < nfn; k++) {
+		struct ia_fn *fn = &fns[k];
+		int bad = 0;
+		char why[400] = "";
+
+		for (int v = 0; v < fn->nvec; v++) {
+			int cpu = (k + v) % ncpu, eff = -1, c;
+			unsigned long b[MAX_CPUS] = { 0 }, af[MAX_CPUS] = { 0 }, tb, ta;
+			char path[64], mask[16], cmd[16];
+
+			snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
+			snprintf(mask, sizeof(mask), "%lx", 1ul << cpu);
+			snprintf(cmd, sizeof(cmd), "%d", v);
+			/*
+			 * Carriers until one lands on the target CPU: the move
+			 * happens in the handler of the next interrupt, and a
+			 * request made while an earlier move is still pending is
+			 * refused (EBUSY), so it is asked again each time.
+			 */
+			for (c = 0; c < IA_CARRIERS; c++) {
+				write_file(path, mask);
+				tb = ia_count(fn->f, v, ncpu, b);
+				debugfs_write(fn->f, "raise", cmd);
+				if (!ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S))
+					break;
+				ia_count(fn->f, v, ncpu, af);
+				if (c >= 1 && af[cpu] != b[cpu])
+					break;
+			}
+			eff = effective_cpu(fn->f, (unsigned int)v);
+			tb = ia_count(fn->f, v, ncpu, b);
+			debugfs_write(fn->f, "raise", cmd);
+			ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S);
+			ta = ia_count(fn->f, v, ncpu, af);
+			if ((ta != tb + 1 || af[cpu] != b[cpu] + 1) && !bad++) {
+				unsigned int kvec = 0, hvec = 0;
+				int apic = -1, vp = -1, handle = -1, landed = -1;
+
+				for (int x = 0; x < ncpu; x++)
+					if (af[x] != b[x])
+						landed = x;
+				ia_kernel_vector(fn->f, v, &kvec, &apic);
+				ia_host_delivery(&vb, fn->f, &hvec, &vp, &handle);
+				snprintf(why, sizeof(why), "; first: vector %d (irq %d) set to cpu%d, "
+					 "effective cpu%d after %d carrier interrupts; %lu arrived, on cpu%d; the "
+					 "kernel has it on IDT vector %#x of cpu%d (APIC ID %d); hv-vpci "
+					 "delivered it to vector %#x on VP %d through remap handle %d%s",
+					 v, fn->irq[v], cpu, eff, c, ta - tb, landed, kvec, eff, apic,
+					 hvec, vp, handle, hvec != kvec || vp != eff ? ": a stale vector, "
+					 "the host was never told of the move" : "");
+			}
+		}
+		tap_ok(!bad, "%s: every vector, settled on its CPU, arrives there (%d of %d not%s)",
+		       fn->f->name, bad, fn->nvec, why);
+	}
+}
