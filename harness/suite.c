@@ -14,9 +14,8 @@ get_key (GKeyFile *kf, const char *group, const char *key)
 	return v ? g_strstrip (v) : NULL;
 }
 
-/* A ';'-separated key as a vector of stripped, non-empty items, or NULL. */
-static GStrv
-get_list (GKeyFile *kf, const char *group, const char *key)
+GStrv
+rig_keyfile_get_list (GKeyFile *kf, const char *group, const char *key)
 {
 	g_autofree char *v = get_key (kf, group, key);
 	g_auto(GStrv) items = NULL;
@@ -88,8 +87,8 @@ rig_suite_test_load (GKeyFile *kf, const char *path, const char *name, GError **
 		             path, name, test->expect_text);
 		return NULL;
 	}
-	test->sites = get_list (kf, name, "expect_sites");
-	test->groups = get_list (kf, name, "groups");
+	test->sites = rig_keyfile_get_list (kf, name, "expect_sites");
+	test->groups = rig_keyfile_get_list (kf, name, "groups");
 	extra = get_key (kf, name, "args");
 	if (extra && *extra && !g_shell_parse_argv (extra, NULL, &extra_argv, &local)) {
 		g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE, "%s: [%s] args: %s", path, name,
@@ -120,7 +119,7 @@ rig_suite_group_tests (GKeyFile *kf, const char *group)
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 
 	for (guint i = 0; names[i]; i++) {
-		g_auto(GStrv) groups = get_list (kf, names[i], "groups");
+		g_auto(GStrv) groups = rig_keyfile_get_list (kf, names[i], "groups");
 
 		if (groups && g_strv_contains ((const char *const *) groups, group))
 			g_strv_builder_add (b, names[i]);

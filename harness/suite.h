@@ -21,6 +21,10 @@ typedef struct {
 	char     **argv;         /* SCENARIO --smp N --cpu N --timeout S args... */
 } RigSuiteTest;
 
+/* A ';'-separated key of @group as stripped, non-empty items; NULL if the
+ * key is absent (suite.cfg and sweeps.cfg lists). */
+GStrv rig_keyfile_get_list (GKeyFile *kf, const char *group, const char *key);
+
 /* Reads the test list @path (tests/suite.cfg syntax); errors are usage errors. */
 GKeyFile *rig_suite_open (const char *path, GError **error);
 

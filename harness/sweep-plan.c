@@ -99,24 +99,6 @@ rig_sweep_expand_numbers (const char *what, const char *spec, const char *sep, G
 	return g_strv_builder_end (b);
 }
 
-/* ';'-separated key -> stripped non-empty items, or NULL if absent. */
-static GStrv
-get_list (GKeyFile *kf, const char *group, const char *key)
-{
-	g_autofree char *v = g_key_file_get_string (kf, group, key, NULL);
-	g_auto(GStrv) items = NULL;
-	g_autoptr(GStrvBuilder) b = NULL;
-
-	if (!v)
-		return NULL;
-	items = g_strsplit (v, ";", -1);
-	b = g_strv_builder_new ();
-	for (guint i = 0; items[i]; i++)
-		if (*g_strstrip (items[i]))
-			g_strv_builder_add (b, items[i]);
-	return g_strv_builder_end (b);
-}
-
 static gboolean
 section_in_sweep (const char *section, const char *name)
 {
@@ -175,14 +157,14 @@ rig_sweep_plan_load (GKeyFile *kf, const char *path, const char *name, GPtrArray
 			}
 		}
 		leg = rig_sweep_leg_new (s);
-		leg->scenarios = get_list (kf, s, "scenario");
-		leg->kernels = get_list (kf, s, "kernel");
-		leg->modes = get_list (kf, s, "mode");
-		leg->smps = get_list (kf, s, "smp");
-		leg->orders = get_list (kf, s, "order");
-		leg->fences = get_list (kf, s, "fences");
-		leg->tests = get_list (kf, s, "tests");
-		seeds = get_list (kf, s, "seed");
+		leg->scenarios = rig_keyfile_get_list (kf, s, "scenario");
+		leg->kernels = rig_keyfile_get_list (kf, s, "kernel");
+		leg->modes = rig_keyfile_get_list (kf, s, "mode");
+		leg->smps = rig_keyfile_get_list (kf, s, "smp");
+		leg->orders = rig_keyfile_get_list (kf, s, "order");
+		leg->fences = rig_keyfile_get_list (kf, s, "fences");
+		leg->tests = rig_keyfile_get_list (kf, s, "tests");
+		seeds = rig_keyfile_get_list (kf, s, "seed");
 		if (seeds) {
 			g_autofree char *joined = g_strjoinv (",", seeds);
 			g_autofree char *what = g_strdup_printf ("%s: [%s] seed", path, s);

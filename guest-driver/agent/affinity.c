@@ -282,18 +282,15 @@ void scenario_irq_affinity(struct agent *a)
 		th[c].cpu = c;
 		th[c].ncpu = ncpu;
 		th[c].seed = (a->seed ^ 0xbf58476d1ce4e5b9ul) + (unsigned long)c * 6007 + 1;
-		if (pthread_create(&tid[c], NULL, ia_raiser, &th[c])) {
-			tap_ok(false, "cannot start raiser %d", c);
-			return;
-		}
 	}
-	if (pthread_create(&mtid, NULL, ia_move, &mover)) {
-		tap_ok(false, "cannot start the mover");
+	if (start_threads(&mtid, 1, ia_move, &mover, 0))
+		return;
+	if (start_threads(tid, ncpu, ia_raiser, th, sizeof(th[0]))) {
+		join_threads(&mtid, 1);
 		return;
 	}
-	for (int c = 0; c < ncpu; c++)
-		pthread_join(tid[c], NULL);
-	pthread_join(mtid, NULL);
+	join_threads(tid, ncpu);
+	join_threads(&mtid, 1);
 	for (int c = 0; c < ncpu; c++) {
 		raised += th[c].raised;
 		lost += th[c].lost;

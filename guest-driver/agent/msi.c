@@ -370,13 +370,10 @@ void scenario_msi_stress(struct agent *a)
 		th[c].cpu = c;
 		th[c].ncpu = ncpu;
 		th[c].seed = (a->seed ^ 0x2545f4914f6cdd1dul) + (unsigned long)c * 7919 + 1;
-		if (pthread_create(&tid[c], NULL, ms_run, &th[c])) {
-			tap_ok(false, "cannot start thread %d", c);
-			return;
-		}
 	}
-	for (int c = 0; c < ncpu; c++)
-		pthread_join(tid[c], NULL);
+	if (start_threads(tid, ncpu, ms_run, th, sizeof(th[0])))
+		return;
+	join_threads(tid, ncpu);
 	dt = uptime_s() - t0;
 	for (int c = 0; c < ncpu; c++) {
 		rounds += th[c].rounds;

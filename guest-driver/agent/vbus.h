@@ -6,7 +6,9 @@
 #ifndef VPCI_AGENT_VBUS_H
 #define VPCI_AGENT_VBUS_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "agent.h"
@@ -51,5 +53,9 @@ int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
 int effective_cpu(const struct vfn *f, unsigned int vector);
 int online_cpus(const struct agent *a);
 unsigned long xorshift(unsigned long *s);
+/* Starts @n threads, thread i running @fn on (char *)@args + i * @stride.
+ * If one cannot start: a TAP failure, the others joined, -1. */
+int start_threads(pthread_t *tid, int n, void *(*fn)(void *), void *args, size_t stride);
+void join_threads(pthread_t *tid, int n);
 
 #endif

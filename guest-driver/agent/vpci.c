@@ -353,6 +353,24 @@ static void stress_err(struct stress *st, const char *fmt, ...)
 	}
 }
 
+int start_threads(pthread_t *tid, int n, void *(*fn)(void *), void *args, size_t stride)
+{
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&tid[i], NULL, fn, (char *)args + (size_t)i * stride)) {
+			tap_ok(false, "cannot start thread %d", i);
+			join_threads(tid, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void join_threads(pthread_t *tid, int n)
+{
+	for (int i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+}
+
 unsigned long xorshift(unsigned long *s)
 {
 	*s ^= *s << 13;
@@ -486,13 +504,10 @@ void scenario_cfg_stress(struct agent *a)
 		st[c].seed = (a->seed ^ 0x9e3779b97f4a7c15ul) + (unsigned long)c * 7919 + 1;
 		for (int i = 0; i < vb.n; i++)
 			st[c].fds[i] = vb.f[i].cfg_fd;
-		if (pthread_create(&th[c], NULL, stress_thread, &st[c])) {
-			tap_ok(false, "cannot start thread %d", c);
-			return;
-		}
 	}
-	for (int c = 0; c < ncpu; c++)
-		pthread_join(th[c], NULL);
+	if (start_threads(th, ncpu, stress_thread, st, sizeof(st[0])))
+		return;
+	join_threads(th, ncpu);
 
 	{
 		unsigned long reads = 0, writes = 0, errors = 0;
@@ -1335,13 +1350,10 @@ void scenario_barrier_stress(struct agent *a)
 		th[c].cpu = c;
 		th[c].ncpu = ncpu;
 		th[c].seed = (a->seed ^ 0x5851f42d4c957f2dul) + (unsigned long)c * 104729 + 1;
-		if (pthread_create(&tid[c], NULL, bs_run, &th[c])) {
-			tap_ok(false, "cannot start thread %d", c);
-			return;
-		}
 	}
-	for (int c = 0; c < ncpu; c++)
-		pthread_join(tid[c], NULL);
+	if (start_threads(tid, ncpu, bs_run, th, sizeof(th[0])))
+		return;
+	join_threads(tid, ncpu);
 	dt = uptime_s() - t0;
 
 	for (int c = 0; c < ncpu; c++) {
