@@ -65,9 +65,11 @@
  *
  * MISDIRECTED counts config writes that reached a function while the slot
  * select had last been written by another vCPU, or ahead of an earlier
- * store of their own vCPU (its select, still buffered): with the driver's
- * lock and fences neither happens, so each one is a store that left its
- * own select behind (the 2016 mechanism).
+ * window store of their own vCPU (its select, still buffered): with the
+ * driver's lock and fences neither happens.  Each one may have landed on
+ * another function than its program selected (the 2016 mechanism); the
+ * second kind is counted even when the select it passed named the same
+ * slot, so the count is an upper bound.
  *
  * MSI_STATS_SELECT picks a child devfn; the registers after it describe the
  * MSIs that function sent into the remap region (docs/hv-vpci.md):
