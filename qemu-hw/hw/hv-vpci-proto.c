@@ -216,6 +216,17 @@ static HvVpciIrqEntry *irq_from_host_msg(HvVpciProto *p, uint64_t address,
     uint32_t handle = data >> HV_VPCI_REMAP_SHIFT;
     HvVpciIrqEntry *e;
 
+    if (p->direct) {
+        /* the message itself names the entry */
+        for (int i = 0; i < HV_VPCI_REMAP_ENTRIES; i++) {
+            e = &p->irq[i];
+            if (e->in_use && e->devfn == devfn && e->data == data &&
+                (uint32_t)e->address == (uint32_t)address) {
+                return e;
+            }
+        }
+        return NULL;
+    }
     if ((uint32_t)address != (uint32_t)HV_VPCI_REMAP_ADDRESS ||
         data & ((1u << HV_VPCI_REMAP_SHIFT) - 1) ||
         handle == 0 || handle > HV_VPCI_REMAP_ENTRIES) {
@@ -413,13 +424,23 @@ static void send_create_interrupt_reply(HvVpciProto *p,
                       "CREATE_INTERRUPT devfn 0x%x: remap table full", devfn);
         return;
     }
+    /* remapping: a handle; without: the message itself, to the APIC */
+    r.int_desc.address = HV_VPCI_REMAP_ADDRESS;
+    r.int_desc.data = (uint32_t)(i + 1) << HV_VPCI_REMAP_SHIFT;
+    if (p->direct &&
+        !p->ops->direct_message(p->opaque, vector, mode, vp_mask,
+                                &r.int_desc.address, &r.int_desc.data)) {
+        guest_mistake(p, req, HV_VPCI_STATUS_INVALID_PARAMETER,
+                      "CREATE_INTERRUPT devfn 0x%x: no xAPIC message reaches "
+                      "VP mask 0x%" PRIx64, devfn, vp_mask);
+        return;
+    }
     p->irq[i] = (HvVpciIrqEntry) {
         .in_use = true, .devfn = devfn, .vector_count = block,
         .delivery_mode = mode, .vector = vector, .vp_mask = vp_mask,
+        .address = r.int_desc.address, .data = r.int_desc.data,
     };
     r.int_desc.vector_count = count;
-    r.int_desc.data = (uint32_t)(i + 1) << HV_VPCI_REMAP_SHIFT;
-    r.int_desc.address = HV_VPCI_REMAP_ADDRESS;
     trace_hv_vpci_send_create_interrupt_reply(devfn, vector, vp_mask,
                                               r.int_desc.address,
                                               r.int_desc.data);
@@ -535,6 +556,13 @@ static void handle_retarget_interrupt(HvVpciProto *p, const HvVpciRequest *req)
                       "RETARGET_INTERRUPT wslot 0x%x: 0x%x/0x%x unknown, or "
                       "vector 0x%x / mask 0x%" PRIx64 " invalid", m->wslot,
                       m->address, m->data, m->vector, vp_mask);
+        return;
+    }
+    if (p->direct) {
+        /* nothing between the device and the APIC to change: the guest
+         * must reprogram the device itself */
+        trace_hv_vpci_retarget_unsupported(m->wslot, m->data);
+        send_status(p, req, HV_VPCI_STATUS_NOT_SUPPORTED);
         return;
     }
     e->vector = m->vector;
@@ -718,7 +746,7 @@ void hv_vpci_proto_init(HvVpciProto *p, const HvVpciProtoOps *ops,
 
 static const VMStateDescription vmstate_hv_vpci_irq = {
     .name = "hv-vpci-irq",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(in_use, HvVpciIrqEntry),
@@ -727,6 +755,8 @@ static const VMStateDescription vmstate_hv_vpci_irq = {
         VMSTATE_UINT8(delivery_mode, HvVpciIrqEntry),
         VMSTATE_UINT32(vector, HvVpciIrqEntry),
         VMSTATE_UINT64(vp_mask, HvVpciIrqEntry),
+        VMSTATE_UINT64_V(address, HvVpciIrqEntry, 2),
+        VMSTATE_UINT32_V(data, HvVpciIrqEntry, 2),
         VMSTATE_END_OF_LIST()
     },
 };

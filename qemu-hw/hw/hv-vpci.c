@@ -164,6 +164,7 @@ struct HvVpciState {
     bool aperture_64bit;        /* 64-bit BAR: firmware may place it high */
     char *stale_msi;            /* "deliver" or "drop" */
     bool stale_drop;
+    bool remap;                 /* false: no interrupt remapping at all */
     uint32_t instance;
 };
 
@@ -773,21 +774,22 @@ static const MemoryRegionOps hv_vpci_window_ops = {
 
 /* ---------------------------------------------------------------- remap */
 
-/* Deliver a remapped interrupt to the first VP of @vp_mask. */
-static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
-                            uint32_t handle, uint32_t vector, uint8_t mode,
-                            uint64_t vp_mask)
+/*
+ * The xAPIC MSI (physical destination) for @vector on the first VP of
+ * @vp_mask; false, with the reason logged, if no such message exists.
+ */
+static bool hv_vpci_xapic_message(HvVpciState *s, uint32_t vector,
+                                  uint8_t mode, uint64_t vp_mask,
+                                  uint64_t *address, uint32_t *data)
 {
     int cpu_index = ctz64(vp_mask);
     CPUState *cs = qemu_get_cpu(cpu_index);
     uint64_t apic_id;
-    uint64_t address;
-    uint32_t data;
 
     if (!cs) {
         hv_vpci_guest_error(s, "interrupt vector 0x%x targets VP %d, which "
                             "does not exist: dropped", vector, cpu_index);
-        return;
+        return false;
     }
     apic_id = object_property_get_uint(OBJECT(cs), "apic-id", NULL);
     if (apic_id > 0xff) {
@@ -795,11 +797,33 @@ static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
         hv_vpci_guest_error(s, "interrupt vector 0x%x targets VP %d, APIC ID "
                             "0x%" PRIx64 " above 255: dropped", vector,
                             cpu_index, apic_id);
+        return false;
+    }
+    *address = HV_VPCI_REMAP_ADDRESS | apic_id << 12;
+    *data = (vector & 0xff) |
+            (mode == HV_VPCI_DELIVERY_LOWEST ? 1u << 8 : 0);
+    return true;
+}
+
+static bool hv_vpci_direct_message(void *opaque, uint32_t vector, uint8_t mode,
+                                   uint64_t vp_mask, uint64_t *address,
+                                   uint32_t *data)
+{
+    return hv_vpci_xapic_message(opaque, vector, mode, vp_mask, address, data);
+}
+
+/* Deliver a remapped interrupt to the first VP of @vp_mask. */
+static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
+                            uint32_t handle, uint32_t vector, uint8_t mode,
+                            uint64_t vp_mask)
+{
+    int cpu_index = ctz64(vp_mask);
+    uint64_t address;
+    uint32_t data;
+
+    if (!hv_vpci_xapic_message(s, vector, mode, vp_mask, &address, &data)) {
         return;
     }
-    address = HV_VPCI_REMAP_ADDRESS | apic_id << 12;
-    data = (vector & 0xff) |
-           (mode == HV_VPCI_DELIVERY_LOWEST ? 1u << 8 : 0);
     s->msi_remapped++;
     s->last_msi_address = address;
     s->last_msi_data = data;
@@ -845,6 +869,23 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
         hv_vpci_guest_error(s, "function 0x%x: %u-byte write at 0x%" PRIx64
                             " in the MSI window: dropped", d->devfn, size,
                             address);
+        return;
+    }
+    if (!s->remap) {
+        /*
+         * No remapping: the message goes to the APIC as programmed, with
+         * whatever vector, destination and delivery mode (even NMI, INIT
+         * or SMI) a misprogrammed one carries.
+         */
+        st->delivered++;
+        st->last_delivery = HV_VPCI_MSI_DELIVERY_VALID | (val & 0xff) |
+                            (uint32_t)((address >> 12) & 0xff) << 8;
+        s->msi_remapped++;
+        s->last_msi_address = address;
+        s->last_msi_data = val;
+        trace_hv_vpci_msi_direct(d->devfn, address, val);
+        address_space_stl_le(&address_space_memory, address, val,
+                             MEMTXATTRS_UNSPECIFIED, NULL);
         return;
     }
     if (addr == 0) {
@@ -1338,6 +1379,7 @@ static const HvVpciProtoOps hv_vpci_proto_ops = {
     .unmap_window = hv_vpci_unmap_window,
     .range_in_aperture = hv_vpci_range_in_aperture,
     .eject_complete = hv_vpci_eject_complete,
+    .direct_message = hv_vpci_direct_message,
 };
 
 static void hv_vpci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
@@ -1474,6 +1516,7 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
     s->unplug_bh = qemu_bh_new_guarded(hv_vpci_unplug_bh, s,
                                        &DEVICE(s)->mem_reentrancy_guard);
     hv_vpci_proto_init(&s->proto, &hv_vpci_proto_ops, s, s->bus);
+    s->proto.direct = !s->remap;
     return;
 
 err_bus:
@@ -1603,6 +1646,7 @@ static const Property hv_vpci_properties[] = {
     DEFINE_PROP_UINT64("wc-seed", HvVpciState, wc.seed, 0),
     DEFINE_PROP_STRING("hazard-log", HvVpciState, hazard_log_path),
     DEFINE_PROP_STRING("stale-msi", HvVpciState, stale_msi),
+    DEFINE_PROP_BOOL("remap", HvVpciState, remap, true),
     DEFINE_PROP_UINT32("instance", HvVpciState, instance, 1),
 };
 

@@ -48,6 +48,8 @@ typedef struct HvVpciIrqEntry {
     uint8_t delivery_mode;  /* HV_VPCI_DELIVERY_* */
     uint32_t vector;        /* guest IDT vector (first of the block) */
     uint64_t vp_mask;       /* target VP indexes (= QEMU cpu-index) */
+    uint64_t address;       /* the message handed out for it */
+    uint32_t data;
 } HvVpciIrqEntry;
 
 /* Per child function protocol state, indexed by devfn. */
@@ -74,6 +76,12 @@ typedef struct HvVpciProtoOps {
     /* Map the config window at @gpa; false if it does not fit. */
     bool (*map_window)(void *opaque, uint64_t gpa);
     void (*unmap_window)(void *opaque);
+    /* Without interrupt remapping (HvVpciProto.direct): the xAPIC message
+     * that reaches @vector on the first VP of @vp_mask; false if none can
+     * (no such VP, APIC ID above 255). */
+    bool (*direct_message)(void *opaque, uint32_t vector, uint8_t mode,
+                           uint64_t vp_mask, uint64_t *address,
+                           uint32_t *data);
     /* Does [gpa, gpa + len) lie inside the MMIO aperture? */
     bool (*range_in_aperture)(void *opaque, uint64_t gpa, uint64_t len);
     /* The guest completed the ejection of @dev (or its channel went away
@@ -85,6 +93,10 @@ typedef struct HvVpciProto {
     const HvVpciProtoOps *ops;
     void *opaque;
     PCIBus *bus;                /* the child bus the functions live on */
+
+    /* No interrupt remapping: create-interrupt replies carry real xAPIC
+     * messages, and retargeting is not supported (the device property). */
+    bool direct;
 
     HvVpciProtoState state;
     uint32_t version;           /* negotiated protocol version, 0 if none */

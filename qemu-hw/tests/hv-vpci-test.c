@@ -507,6 +507,51 @@ static void test_irq_remap(void)
 }
 
 /*
+ * remap=off, a host without interrupt remapping: create-interrupt hands out
+ * the xAPIC message itself, the device's MSI reaches the APIC as written
+ * (even one the guest misprogrammed), and RETARGET is not supported.
+ */
+static void test_irq_remap_off(void)
+{
+    Drv *d = drv_start("-global hv-vpci.remap=off");
+    struct hv_vpci_tran_int_desc t, raw;
+    struct hv_vpci_x_retarget_interrupt rt = {
+        .type = HV_VPCI_X_RETARGET_INTERRUPT, .wslot = WSLOT_F0,
+        .vector = 0x51, .vp_mask = 1,
+    };
+    struct hv_vpci_delete_interrupt del = {
+        .type = HV_VPCI_DELETE_INTERRUPT_MESSAGE, .wslot = WSLOT_F0,
+    };
+
+    bring_up(d);
+    g_assert_cmphex(create_irq(d, WSLOT_F0, 0x45, 0, &t), ==, 0);
+    g_assert_cmphex(t.address, ==, 0xfee00000);    /* VP 0: APIC ID 0 */
+    g_assert_cmphex(t.data, ==, 0x45);
+    testfn_program_msi(d, &t);
+    testfn_ring(d, 0);
+    g_assert_cmpint(qom_get_int(d, "msi-remapped"), ==, 1);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x45);
+
+    rt.address = t.address;
+    rt.data = t.data;
+    g_assert_cmphex(request(d, &rt, sizeof(rt)), ==,
+                    HV_VPCI_STATUS_NOT_SUPPORTED);
+
+    /* a message nobody handed out goes through unchanged */
+    raw.address = 0xfee00000;
+    raw.data = 0x46;
+    testfn_program_msi(d, &raw);
+    testfn_ring(d, 0);
+    g_assert_cmphex(qom_get_int(d, "last-msi-data"), ==, 0x46);
+    g_assert_cmpint(qom_get_int(d, "msi-stale"), ==, 0);
+
+    del.int_desc = t;
+    g_assert_cmphex(request(d, &del, sizeof(del)), ==, 0);
+    g_assert_cmpuint(errors(d), ==, 0);
+    drv_stop(d);
+}
+
+/*
  * An MSI whose data names another function's live entry is blocked, as a
  * remapping host that checks the requester does; one that names no entry
  * at all is dropped.  Neither reaches the APIC, whatever stale-msi says.
@@ -1602,6 +1647,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/irq/remap", test_irq_remap);
     qtest_add_func("/vpci/irq/stale-drop", test_irq_stale_drop);
     qtest_add_func("/vpci/irq/foreign-unmatched", test_irq_foreign_unmatched);
+    qtest_add_func("/vpci/irq/remap-off", test_irq_remap_off);
     qtest_add_func("/vpci/irq/msi-journal", test_msi_journal);
     qtest_add_func("/vpci/irq/unknown-function", test_irq_unknown_function);
     qtest_add_func("/vpci/hotplug/add-eject", test_hotplug);
