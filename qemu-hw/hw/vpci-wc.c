@@ -144,6 +144,7 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
     unsigned *order = wc->line_order;
     VpciWcStore *out = wc->inflight;
     unsigned nout = 0;
+    uint64_t min_after = UINT64_MAX;
 
     if (!n) {
         return;
@@ -172,16 +173,15 @@ static void wc_drain_buffer(VpciWc *wc, unsigned vcpu, const char *why)
     buf->nlines = 0;
     trace_vpci_wc_drain(vcpu, n, why);
     wc->drains++;
+    /* a store overtakes if one earlier in program order lands after it */
+    for (unsigned i = nout; i > 0; i--) {
+        wc->overtakes[i - 1] = min_after < out[i - 1].seq;
+        min_after = MIN(min_after, out[i - 1].seq);
+    }
     wc->busy = true;
     for (unsigned i = 0; i < nout; i++) {
-        /* does a store earlier in program order land after this one? */
-        bool overtakes = false;
-
-        for (unsigned j = i + 1; j < nout && !overtakes; j++) {
-            overtakes = out[j].seq < out[i].seq;
-        }
-        wc->apply(wc->opaque, vcpu, overtakes, out[i].offset, out[i].value,
-                  out[i].size);
+        wc->apply(wc->opaque, vcpu, wc->overtakes[i], out[i].offset,
+                  out[i].value, out[i].size);
     }
     wc->busy = false;
 }
@@ -493,6 +493,7 @@ void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
     wc->line_order = g_new(unsigned, wc->lines_per_vcpu);
     wc->inflight = g_new(VpciWcStore,
                          wc->lines_per_vcpu * VPCI_WC_STORES_PER_LINE);
+    wc->overtakes = g_new(bool, wc->lines_per_vcpu * VPCI_WC_STORES_PER_LINE);
     for (unsigned v = 0; v < nvcpus; v++) {
         wc->buffers[v].lines = g_new0(VpciWcLine, wc->lines_per_vcpu);
     }
@@ -509,6 +510,7 @@ void vpci_wc_finalize(VpciWc *wc)
     g_clear_pointer(&wc->due, g_free);
     g_clear_pointer(&wc->line_order, g_free);
     g_clear_pointer(&wc->inflight, g_free);
+    g_clear_pointer(&wc->overtakes, g_free);
     if (wc->timer) {
         timer_free(wc->timer);
         wc->timer = NULL;

@@ -115,6 +115,8 @@ typedef struct VpciWc {
     unsigned *line_order;       /* [lines_per_vcpu] scratch */
     VpciWcStore *inflight;      /* [lines_per_vcpu * STORES_PER_LINE]: the
                                  * stores of the drain being applied */
+    bool *overtakes;            /* [same]: does inflight[i] land before an
+                                 * earlier store of its vCPU? */
     bool busy;                  /* a drain is calling apply() */
     uint64_t reentered;         /* window accesses refused mid-drain */
     QEMUTimer *timer;
