@@ -432,7 +432,7 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		    !split_axis ("--order", order, &leg->orders, error) ||
 		    !split_axis ("--mode", mode, &leg->modes, error))
 			return FALSE;
-		if (seed && !(leg->seeds = rig_sweep_expand_numbers ("--seed", seed, ",", error)))
+		if (seed && !(leg->seeds = rig_sweep_expand_numbers ("--seed", seed, error)))
 			return FALSE;
 		leg->fences = g_steal_pointer (&fences);
 		leg->kernels = g_strdupv (kernels);

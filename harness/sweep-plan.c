@@ -62,9 +62,9 @@ parse_number (const char *what, const char *text, guint64 *out, GError **error)
 }
 
 GStrv
-rig_sweep_expand_numbers (const char *what, const char *spec, const char *sep, GError **error)
+rig_sweep_expand_numbers (const char *what, const char *spec, GError **error)
 {
-	g_auto(GStrv) items = g_strsplit (spec, sep, -1);
+	g_auto(GStrv) items = g_strsplit (spec, ",", -1);
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	guint count = 0;
 
@@ -169,7 +169,7 @@ rig_sweep_plan_load (GKeyFile *kf, const char *path, const char *name, GPtrArray
 			g_autofree char *joined = g_strjoinv (",", seeds);
 			g_autofree char *what = g_strdup_printf ("%s: [%s] seed", path, s);
 
-			leg->seeds = rig_sweep_expand_numbers (what, joined, ",", error);
+			leg->seeds = rig_sweep_expand_numbers (what, joined, error);
 			if (!leg->seeds)
 				return FALSE;
 		}

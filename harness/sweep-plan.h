@@ -42,9 +42,8 @@ void         rig_sweep_leg_free (RigSweepLeg *leg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigSweepLeg, rig_sweep_leg_free)
 void         rig_sweep_run_free (RigSweepRun *run);
 
-/* "1-8,20,30-31" (@sep between items) -> "1".."8","20","30","31". */
-GStrv rig_sweep_expand_numbers (const char *what, const char *spec, const char *sep,
-                                GError **error);
+/* "1-8,20,30-31" -> "1".."8","20","30","31". */
+GStrv rig_sweep_expand_numbers (const char *what, const char *spec, GError **error);
 
 /* Appends the legs of sweep @name of @kf (read from @path) to @legs. */
 gboolean rig_sweep_plan_load (GKeyFile *kf, const char *path, const char *name,

@@ -70,22 +70,15 @@ static int ia_kernel_vector(const struct vfn *f, int v, unsigned int *vector, in
 static int ia_host_delivery(const struct vbus *vb, const struct vfn *f, unsigned int *vector,
 			    int *vp, int *handle)
 {
-	char path[PATH_MAX], *line, *save = NULL;
-	static __thread char buf[16384];
-	unsigned int want = f->slot << 3 | f->fn;
+	static __thread struct host_view h;
+	const struct host_msi *m = &h.msi[devfn_of(f)];
 
-	snprintf(path, sizeof(path), HV_VPCI_DEBUGFS "/%04x/host_view", vb->domain);
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (host_view_read(vb, &h) || m->last_vp < 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int devfn;
-		char *p = strstr(line, "last_delivery ");
-
-		if (sscanf(line, "msi %x", &devfn) == 1 && devfn == want && p &&
-		    sscanf(p, "last_delivery %x %d %d", vector, vp, handle) == 3)
-			return 0;
-	}
-	return -1;
+	*vector = m->last_vector;
+	*vp = m->last_vp;
+	*handle = m->last_handle;
+	return 0;
 }
 
 static unsigned long ia_count(const struct vfn *f, int v, int ncpu, unsigned long *per)
@@ -195,15 +188,25 @@ static void *ia_move(void *arg)
 }
 
 /* Lines of the kernel log with @needle; the first one in @first. */
-static int ia_klog_count(const char *needle, char *first, size_t size)
+/* The whole kernel log, NUL-terminated (one buffer: main thread only). */
+static char *ia_klog(void)
 {
 	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1), count = 0;
-	char *line, *save = NULL;
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
 
 	if (n < 0)
-		return -1;
+		return NULL;
 	buf[n] = '\0';
+	return buf;
+}
+
+static int ia_klog_count(const char *needle, char *first, size_t size)
+{
+	char *buf = ia_klog(), *line, *save = NULL;
+	int count = 0;
+
+	if (!buf)
+		return -1;
 	*first = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, needle) && !count++)
@@ -215,13 +218,11 @@ static int ia_klog_count(const char *needle, char *first, size_t size)
  * logs at warning level never reaches the quiet console. */
 static void ia_klog_diag(void)
 {
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1), shown = 0;
-	char *line, *save = NULL;
+	char *buf = ia_klog(), *line, *save = NULL;
+	int shown = 0;
 
-	if (n < 0)
+	if (!buf)
 		return;
-	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line && shown < 20;
 	     line = strtok_r(NULL, "\n", &save))
 		if ((strstr(line, "vector") || strstr(line, "APIC") || strstr(line, "interrupt")) &&

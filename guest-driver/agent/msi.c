@@ -200,53 +200,8 @@ static int ms_read_msi(const struct vfn *f, struct ms_msi *m)
 		      &m->mask, &m->pending) == 10 ? 0 : -1;
 }
 
-/* hv-vpci's own view (hv_vpci's host_view file). */
-struct ms_host {
-	unsigned long misdirected;
-	struct {
-		unsigned long delivered, stale, foreign, unmatched;
-		unsigned int bad_data, bad_owner;
-	} msi[256];
-	char text[16384];
-};
-
-static int ms_read_host(const struct vbus *vb, struct ms_host *h)
-{
-	char path[PATH_MAX], *line, *save = NULL;
-	static char copy[sizeof(h->text)];
-
-	memset(h->msi, 0, sizeof(h->msi));
-	snprintf(path, sizeof(path), HV_VPCI_DEBUGFS "/%04x/host_view", vb->domain);
-	if (read_file(path, h->text, sizeof(h->text)) < 0)
-		return -1;
-	memcpy(copy, h->text, sizeof(copy));
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int devfn, data, owner;
-		unsigned long d, s, fo, u;
-
-		if (sscanf(line, "misdirected %lu", &h->misdirected) == 1)
-			continue;
-		if (sscanf(line, "msi %x delivered %lu stale %lu foreign %lu unmatched %lu "
-			   "last_bad_data %x last_bad_owner %x", &devfn, &d, &s, &fo, &u, &data,
-			   &owner) == 7 && devfn < 256) {
-			h->msi[devfn].delivered = d;
-			h->msi[devfn].stale = s;
-			h->msi[devfn].foreign = fo;
-			h->msi[devfn].unmatched = u;
-			h->msi[devfn].bad_data = data;
-			h->msi[devfn].bad_owner = owner;
-		}
-	}
-	return 0;
-}
-
-static unsigned int devfn_of(const struct vfn *f)
-{
-	return f->slot << 3 | f->fn;
-}
-
 /* "blocked 2 as 01.2's, 1 unmatched" for @f, or "" if all delivered. */
-static void ms_host_fate(const struct ms_host *h, const struct vfn *f, char *out, size_t size)
+static void ms_host_fate(const struct host_view *h, const struct vfn *f, char *out, size_t size)
 {
 	unsigned int d = devfn_of(f);
 	unsigned int owner = h->msi[d].bad_owner;
@@ -261,48 +216,35 @@ static void ms_host_fate(const struct ms_host *h, const struct vfn *f, char *out
 			 owner & (1u << 31) ? owner & 7 : 0);
 }
 
-/* Journaled writes into @f's MSI capability issued under another vCPU's select. */
-static unsigned int ms_misdirected_into(const struct ms_host *h, const struct vfn *f)
+/* Journaled writes into @f's MSI capability not under its own select. */
+static unsigned int ms_misdirected_into(const struct host_view *h, const struct vfn *f)
 {
-	static char copy[sizeof(h->text)];
-	char *line, *save = NULL;
 	unsigned int n = 0;
 
-	memcpy(copy, h->text, sizeof(copy));
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int seq, devfn, off, sz, val;
-		int vcpu, sel, over;
+	for (int i = 0; i < h->njournal; i++) {
+		const struct host_journal *j = &h->journal[i];
 
-		if (sscanf(line, "journal %u %x %x %u %x %d %d %d", &seq, &devfn, &off, &sz,
-			   &val, &vcpu, &sel, &over) == 8 && devfn == devfn_of(f) &&
-		    (vcpu != sel || over))
-			n++;
+		n += j->devfn == devfn_of(f) && (j->vcpu != j->select_vcpu || j->overtakes);
 	}
 	return n;
 }
 
 /* The journal's last write at @off of @f's MSI capability (@what), as text. */
-static void ms_last_write(const struct ms_host *h, const struct vfn *f, unsigned int want_off,
+static void ms_last_write(const struct host_view *h, const struct vfn *f, unsigned int off,
 			  const char *what, char *out, size_t size)
 {
-	static char copy[sizeof(h->text)];
-	char *line, *save = NULL;
-	unsigned int want = devfn_of(f);
-
 	snprintf(out, size, "no journaled write of its %s", what);
-	memcpy(copy, h->text, sizeof(copy));
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int seq, devfn, off, sz, val;
-		int vcpu, sel, over;
+	for (int i = 0; i < h->njournal; i++) {
+		const struct host_journal *j = &h->journal[i];
 
-		if (sscanf(line, "journal %u %x %x %u %x %d %d %d", &seq, &devfn, &off, &sz,
-			   &val, &vcpu, &sel, &over) == 8 && devfn == want && off == want_off)
+		if (j->devfn == devfn_of(f) && j->off == off)
 			snprintf(out, size, "its %s was last written with %#x by vCPU %d %s "
-				 "(journal #%u)", what, val, vcpu,
-				 over ? "ahead of an earlier window store of its own (its slot "
-					"select): possibly misdirected" :
-				 vcpu != sel ? "under another vCPU's slot select: misdirected" :
-				 "under its own slot select", seq);
+				 "(journal #%u)", what, j->value, j->vcpu,
+				 j->overtakes ? "ahead of an earlier window store of its own (its "
+						"slot select): possibly misdirected" :
+				 j->vcpu != j->select_vcpu ? "under another vCPU's slot select: "
+							     "misdirected" :
+				 "under its own slot select", j->seq);
 	}
 }
 
@@ -331,7 +273,7 @@ void scenario_msi_stress(struct agent *a)
 {
 	static struct vbus vb;
 	static struct ms_thread th[MAX_CPUS];
-	static struct ms_host host;
+	static struct host_view host;
 	pthread_t tid[MAX_CPUS];
 	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
 	unsigned long rounds = 0, moves = 0, masks = 0, reads = 0, errors = 0;
@@ -390,7 +332,7 @@ void scenario_msi_stress(struct agent *a)
 	       "debugfs command taken (%lu wrong%s%s)", errors, errors ? "; first: " : "", first);
 
 	ms_wait_delivered(&vb, tfn, ntfn, ncpu);
-	host_ok = !ms_read_host(&vb, &host);
+	host_ok = !host_view_read(&vb, &host);
 	if (!host_ok)
 		tap_diag("cannot read %s/%04x/host_view", HV_VPCI_DEBUGFS, vb.domain);
 

@@ -52,6 +52,32 @@ int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
 	       unsigned long *per, int ncpu);
 int effective_cpu(const struct vfn *f, unsigned int vector);
 int online_cpus(const struct agent *a);
+
+/* hv_vpci's host_view file: the device's own account (docs/hv-vpci.md). */
+struct host_msi {
+	unsigned long delivered, stale, foreign, unmatched;
+	unsigned int bad_data, bad_owner;
+	unsigned int last_vector;	/* last delivery; last_vp -1: none */
+	int last_vp, last_handle;
+};
+
+struct host_journal {			/* a window write into an MSI capability */
+	unsigned int seq, devfn, off, size, value;
+	int vcpu, select_vcpu, overtakes;
+};
+
+struct host_view {
+	unsigned long misdirected;
+	struct host_msi msi[256];	/* by child devfn */
+	int njournal;
+	struct host_journal journal[128];	/* oldest first */
+};
+
+int host_view_read(const struct vbus *vb, struct host_view *h);
+static inline unsigned int devfn_of(const struct vfn *f)
+{
+	return f->slot << 3 | f->fn;
+}
 unsigned long xorshift(unsigned long *s);
 /* Starts @n threads, thread i running @fn on (char *)@args + i * @stride.
  * If one cannot start: a TAP failure, the others joined, -1. */

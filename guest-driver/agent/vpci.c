@@ -353,6 +353,42 @@ static void stress_err(struct stress *st, const char *fmt, ...)
 	}
 }
 
+int host_view_read(const struct vbus *vb, struct host_view *h)
+{
+	char path[PATH_MAX], *line, *save = NULL;
+	static __thread char buf[16384];
+
+	memset(h, 0, sizeof(*h));
+	for (int d = 0; d < 256; d++)
+		h->msi[d].last_vp = h->msi[d].last_handle = -1;
+	snprintf(path, sizeof(path), HV_VPCI_DEBUGFS "/%04x/host_view", vb->domain);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct host_journal *j = &h->journal[h->njournal];
+		struct host_msi m;
+		unsigned int devfn;
+		char *p = strstr(line, "last_delivery ");
+
+		if (sscanf(line, "misdirected %lu", &h->misdirected) == 1)
+			continue;
+		if (sscanf(line, "msi %x delivered %lu stale %lu foreign %lu unmatched %lu "
+			   "last_bad_data %x last_bad_owner %x", &devfn, &m.delivered, &m.stale,
+			   &m.foreign, &m.unmatched, &m.bad_data, &m.bad_owner) == 7 && devfn < 256) {
+			if (!p || sscanf(p, "last_delivery %x %d %d", &m.last_vector, &m.last_vp,
+					 &m.last_handle) != 3)
+				m.last_vp = m.last_handle = -1;
+			h->msi[devfn] = m;
+		} else if (h->njournal < (int)(sizeof(h->journal) / sizeof(h->journal[0])) &&
+			   sscanf(line, "journal %u %x %x %u %x %d %d %d", &j->seq, &j->devfn,
+				  &j->off, &j->size, &j->value, &j->vcpu, &j->select_vcpu,
+				  &j->overtakes) == 8) {
+			h->njournal++;
+		}
+	}
+	return 0;
+}
+
 int start_threads(pthread_t *tid, int n, void *(*fn)(void *), void *args, size_t stride)
 {
 	for (int i = 0; i < n; i++) {
