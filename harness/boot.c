@@ -231,15 +231,12 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		opts->order = g_steal_pointer (&order);
 	}
 	if (fences) {
-		g_autofree char *bad = NULL;
+		char *canonical = rig_fences_canonical (fences, error);
 
-		if (!rig_fences_valid (fences, &bad)) {
-			rig_usage_error (error, "--fences: unknown barrier site '%s' (see 'vpci-rig list')",
-			                 bad);
+		if (!canonical)
 			return FALSE;
-		}
 		g_free (opts->fences);
-		opts->fences = g_steal_pointer (&fences);
+		opts->fences = canonical;
 	}
 	if (mode) {
 		if (!parse_choice ("--mode", mode, modes, &choice, error))

@@ -708,20 +708,18 @@ section_mutants (Bench *b, GError **error)
 	json_builder_set_member_name (b->json, "mutants");
 	json_builder_begin_array (b->json);
 	for (guint i = 0; i < n; i++) {
-		g_autoptr(GPtrArray) others = g_ptr_array_new ();
-		g_autofree char *fences = NULL, *label = NULL, *extra = NULL;
+		g_autofree char *all_but = NULL, *fences = NULL, *label = NULL, *extra = NULL;
 		BootSpec spec = { .scenario = scenario, .smp = 4, .wc = TRUE };
 		Sample s;
 		guint hazards_med_n = 0;
 		GArray *counts;
 
-		if (!sites[i].required)
+		if (sites[i].why_not)
 			continue;
-		for (guint j = 0; j < n; j++)
-			if (j != i)
-				g_ptr_array_add (others, (gpointer) sites[j].name);
-		g_ptr_array_add (others, NULL);
-		fences = g_strjoinv (",", (char **) others->pdata);
+		all_but = g_strdup_printf ("all,%s=none", sites[i].name);
+		fences = rig_fences_canonical (all_but, error);
+		if (!fences)
+			return FALSE;
 		label = g_strdup_printf ("no-%s", sites[i].name);
 		spec.fences = fences;
 		sample_init (&s);

@@ -9,8 +9,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
-/* Window layout (include/hv-vpci-wire.h): select at 0, config from here. */
-#define CFG_PAGE_OFFSET 0x1000
+#include "hv-vpci-wire.h"
+#include "vpci-barriers.h"
 
 static void
 hazard_free (gpointer data)
@@ -53,14 +53,14 @@ attribute_sites (GPtrArray *hazards)
 		RigHazard *h = g_ptr_array_index (hazards, i);
 
 		if (g_str_equal (h->kind, "load-passes-store"))
-			h->site = "read-select";
+			h->site = vpci_barrier_site_names[VPCI_SITE_READ_SELECT];
 		else if (g_str_equal (h->kind, "store-passes-store"))
-			h->site = "write-select";
-		else if (h->earlier_offset >= CFG_PAGE_OFFSET)
-			h->site = "write-release";
+			h->site = vpci_barrier_site_names[VPCI_SITE_WRITE_SELECT];
+		else if (h->earlier_offset >= HV_VPCI_CFG_PAGE_OFFSET)
+			h->site = vpci_barrier_site_names[VPCI_SITE_WRITE_RELEASE];
 		else
 			h->site = g_hash_table_lookup (select_site, &h->earlier_pc);
-		if (h->site && h->earlier_offset < CFG_PAGE_OFFSET)
+		if (h->site && h->earlier_offset < HV_VPCI_CFG_PAGE_OFFSET)
 			g_hash_table_insert (select_site, &h->earlier_pc, (gpointer) h->site);
 	}
 }
@@ -267,9 +267,7 @@ rig_hazards_symbolize (GPtrArray *hazards, const char *tap, const char *module_d
 char *
 rig_hazards_summary (const GPtrArray *hazards)
 {
-	static const char *const sites[] = {
-		"read-select", "read-release", "write-select", "write-release", NULL
-	};
+	const char *const *sites = vpci_barrier_site_names;
 	g_autoptr(GString) s = NULL;
 	guint unattributed = 0;
 	const char *sep = " (";
@@ -278,7 +276,7 @@ rig_hazards_summary (const GPtrArray *hazards)
 		return NULL;
 	s = g_string_new (NULL);
 	g_string_printf (s, "%u ordering hazard%s", hazards->len, hazards->len == 1 ? "" : "s");
-	for (guint k = 0; sites[k]; k++) {
+	for (guint k = 0; k < VPCI_SITE_NR; k++) {
 		guint n = 0;
 
 		for (guint i = 0; i < hazards->len; i++) {

@@ -39,18 +39,27 @@ typedef struct {
 	const char *cmdline;
 } RigScenario;
 
+/* A barrier site of include/vpci-barriers.h, with what the rig knows of it. */
 typedef struct {
 	const char *name;
 	const char *summary;
-	/* Does the ordering model (qemu-hw/hw/vpci-wc.c) need this fence?  If
-	 * not, why_not says why; docs/ordering.md has the argument. */
-	gboolean    required;
+	guint       default_kind;	/* index into rig_barrier_kinds() */
+	/* NULL if the ordering model (qemu-hw/hw/vpci-wc.c) needs this fence;
+	 * otherwise why not (docs/ordering.md has the argument). */
 	const char *why_not;
 } RigBarrierSite;
 
-/* A --fences value (all, none or SITE,...) is valid? */
-gboolean rig_fences_valid (const char *fences, char **bad_site);
+/* A barrier kind of include/vpci-barriers.h. */
+typedef struct {
+	const char *name;
+	const char *what;
+} RigBarrierKind;
+
+/* The canonical form of a --fences value (grammar in vpci-barriers.h), or
+ * NULL with a usage error naming the bad token. */
+char *rig_fences_canonical (const char *fences, GError **error);
 
 const RigScenario    *rig_scenario_lookup (const char *name);
 const RigScenario    *rig_scenarios (guint *n);
 const RigBarrierSite *rig_barrier_sites (guint *n);
+const RigBarrierKind *rig_barrier_kinds (guint *n);

@@ -278,7 +278,7 @@ void scenario_msi_stress(struct agent *a)
 	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
 	unsigned long rounds = 0, moves = 0, masks = 0, reads = 0, errors = 0;
 	const char *first = "";
-	char fences[96] = "", mode[64] = "";
+	char fences[128] = "", mode[64] = "";
 	bool setup = true, host_ok;
 	double t0, dt;
 

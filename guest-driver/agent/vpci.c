@@ -1335,7 +1335,7 @@ void scenario_barrier_stress(struct agent *a)
 	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
 	unsigned long reads = 0, writes = 0, errors = 0, rounds = 0;
 	const char *first = "";
-	char fences[96] = "", first_bad[160] = "";
+	char fences[128] = "", first_bad[160] = "";
 	double t0, dt;
 	bool setup = true;
 	int bad = 0;

@@ -82,6 +82,7 @@
 #error "hv-vpci-wire.h not found: build with VPCI_RIG_INCLUDE=<vpci-rig>/include"
 #endif
 #include "hv-vpci-wire.h"
+#include "vpci-barriers.h"
 
 /* Each ring: one header page and three data pages, as a VMBus ring. */
 #define HV_VPCI_RING_SIZE		0x4000
@@ -96,38 +97,68 @@
 /* Barrier sites                                                       */
 /* ------------------------------------------------------------------ */
 
-enum hv_vpci_fence_site {
-	HV_VPCI_FENCE_READ_SELECT,
-	HV_VPCI_FENCE_READ_RELEASE,
-	HV_VPCI_FENCE_WRITE_SELECT,
-	HV_VPCI_FENCE_WRITE_RELEASE,
-	HV_VPCI_FENCE_NR,
-};
-
-static const char * const hv_vpci_fence_names[HV_VPCI_FENCE_NR] = {
-	[HV_VPCI_FENCE_READ_SELECT]	= "read-select",
-	[HV_VPCI_FENCE_READ_RELEASE]	= "read-release",
-	[HV_VPCI_FENCE_WRITE_SELECT]	= "write-select",
-	[HV_VPCI_FENCE_WRITE_RELEASE]	= "write-release",
-};
-
-/* Rewritten at load time to the canonical list of the sites left on. */
-static char hv_vpci_fences[80] = "all";
+/*
+ * Site and kind names come from vpci-barriers.h, shared with the harness.
+ * Rewritten at load time to the canonical form of what is in force.
+ */
+static char hv_vpci_fences[128] = "all";
 module_param_string(fences, hv_vpci_fences, sizeof(hv_vpci_fences), 0444);
 MODULE_PARM_DESC(fences,
-		 "Config window barrier sites left on: all (default), none, or a comma list of read-select,read-release,write-select,write-release");
+		 "Config window barriers: all (default), none, or a comma list of SITE or SITE=KIND; sites read-select,read-release,write-select,write-release; kinds none,barrier,mb,rmb,wmb,smp_mb,smp_rmb,smp_wmb,dma_rmb,dma_wmb,printk,mdelay");
 
 static bool eager_affinity;
 module_param(eager_affinity, bool, 0444);
 MODULE_PARM_DESC(eager_affinity,
 		 "Historical interrupt design: compose sends the real CPU, unmask does not retarget (default: off)");
 
-/* Bit n set: site n emits its barrier.  Parsed once, in hv_vpci_init(). */
-static unsigned long hv_vpci_fence_mask __read_mostly;
+/* What each site emits (VPCI_KIND_*).  Parsed once, in hv_vpci_init(). */
+static unsigned char hv_vpci_fence_kind[VPCI_SITE_NR] __read_mostly;
 
-static inline bool hv_vpci_fence_on(enum hv_vpci_fence_site site)
+/*
+ * Emit @site's barrier.  printk and mdelay are the 2016 thread's debugging
+ * aids, not barriers: the rig measures what they do to the failure.
+ */
+static __always_inline void hv_vpci_fence(enum vpci_barrier_site site,
+					  u32 wslot, int where)
 {
-	return test_bit(site, &hv_vpci_fence_mask);
+	switch (hv_vpci_fence_kind[site]) {
+	case VPCI_KIND_NONE:
+		break;
+	case VPCI_KIND_BARRIER:
+		barrier();
+		break;
+	case VPCI_KIND_MB:
+		mb();
+		break;
+	case VPCI_KIND_RMB:
+		rmb();
+		break;
+	case VPCI_KIND_WMB:
+		wmb();
+		break;
+	case VPCI_KIND_SMP_MB:
+		smp_mb();
+		break;
+	case VPCI_KIND_SMP_RMB:
+		smp_rmb();
+		break;
+	case VPCI_KIND_SMP_WMB:
+		smp_wmb();
+		break;
+	case VPCI_KIND_DMA_RMB:
+		dma_rmb();
+		break;
+	case VPCI_KIND_DMA_WMB:
+		dma_wmb();
+		break;
+	case VPCI_KIND_PRINTK:
+		printk(KERN_DEBUG "hv_vpci: %s: slot %#x offset %#x\n",
+		       vpci_barrier_site_names[site], wslot, where);
+		break;
+	case VPCI_KIND_MDELAY:
+		mdelay(1);
+		break;
+	}
 }
 
 /*
@@ -137,10 +168,9 @@ static inline bool hv_vpci_fence_on(enum hv_vpci_fence_site site)
  * barrier keeps the read from being served for the previously selected
  * function.
  */
-static inline void hv_vpci_fence_read_select(void)
+static inline void hv_vpci_fence_read_select(u32 wslot, int where)
 {
-	if (hv_vpci_fence_on(HV_VPCI_FENCE_READ_SELECT))
-		mb();
+	hv_vpci_fence(VPCI_SITE_READ_SELECT, wslot, where);
 }
 
 /*
@@ -150,10 +180,9 @@ static inline void hv_vpci_fence_read_select(void)
  * select still buffered here could reach the device in the middle of the
  * next CPU's access.
  */
-static inline void hv_vpci_fence_read_release(void)
+static inline void hv_vpci_fence_read_release(u32 wslot, int where)
 {
-	if (hv_vpci_fence_on(HV_VPCI_FENCE_READ_RELEASE))
-		mb();
+	hv_vpci_fence(VPCI_SITE_READ_RELEASE, wslot, where);
 }
 
 /*
@@ -162,10 +191,9 @@ static inline void hv_vpci_fence_read_release(void)
  * to different lines of a write-combining mapping may drain in either
  * order; the config write could land on the previously selected function.
  */
-static inline void hv_vpci_fence_write_select(void)
+static inline void hv_vpci_fence_write_select(u32 wslot, int where)
 {
-	if (hv_vpci_fence_on(HV_VPCI_FENCE_WRITE_SELECT))
-		wmb();
+	hv_vpci_fence(VPCI_SITE_WRITE_SELECT, wslot, where);
 }
 
 /*
@@ -174,60 +202,30 @@ static inline void hv_vpci_fence_write_select(void)
  * consecutive reads/writes."  Without it the buffered select and data can
  * drain after another CPU has selected a different function.
  */
-static inline void hv_vpci_fence_write_release(void)
+static inline void hv_vpci_fence_write_release(u32 wslot, int where)
 {
-	if (hv_vpci_fence_on(HV_VPCI_FENCE_WRITE_RELEASE))
-		mb();
+	hv_vpci_fence(VPCI_SITE_WRITE_RELEASE, wslot, where);
 }
 
 /**
- * hv_vpci_parse_fences() - turn the fences= string into hv_vpci_fence_mask
+ * hv_vpci_parse_fences() - turn the fences= string into hv_vpci_fence_kind
  *
- * Accepts "all", "none" or a comma separated list of site names; rewrites
- * the parameter to the canonical list so that sysfs shows what is in force.
+ * Grammar in vpci-barriers.h.  Rewrites the parameter to the canonical form
+ * so that sysfs shows what is in force.
  *
- * Return: 0, or -EINVAL for an unknown site name, -ENOMEM.
+ * Return: 0, or -EINVAL for an unknown site or kind.
  */
 static int hv_vpci_parse_fences(void)
 {
-	char *copy, *cursor, *tok;
-	unsigned long mask = 0;
-	int i, len = 0;
+	const char *bad;
+	int bad_len;
 
-	copy = kstrdup(hv_vpci_fences, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cursor = copy;
-	while ((tok = strsep(&cursor, ",")) != NULL) {
-		tok = strim(tok);
-		if (!*tok)
-			continue;
-		if (!strcmp(tok, "all")) {
-			mask = GENMASK(HV_VPCI_FENCE_NR - 1, 0);
-			continue;
-		}
-		if (!strcmp(tok, "none"))
-			continue;
-		i = match_string(hv_vpci_fence_names, HV_VPCI_FENCE_NR, tok);
-		if (i < 0) {
-			pr_err("hv_vpci: fences=: unknown site \"%s\"; use all, none or read-select,read-release,write-select,write-release\n",
-			       tok);
-			kfree(copy);
-			return -EINVAL;
-		}
-		__set_bit(i, &mask);
+	if (vpci_barriers_parse(hv_vpci_fences, hv_vpci_fence_kind, &bad, &bad_len)) {
+		pr_err("hv_vpci: fences=: unknown site or kind \"%.*s\"; use all, none, SITE or SITE=KIND (see the parameter's description)\n",
+		       bad_len, bad);
+		return -EINVAL;
 	}
-	kfree(copy);
-
-	hv_vpci_fence_mask = mask;
-	hv_vpci_fences[0] = '\0';
-	for (i = 0; i < HV_VPCI_FENCE_NR; i++)
-		if (test_bit(i, &mask))
-			len += scnprintf(hv_vpci_fences + len,
-					 sizeof(hv_vpci_fences) - len, "%s%s",
-					 len ? "," : "", hv_vpci_fence_names[i]);
-	if (!len)
-		strscpy(hv_vpci_fences, "none", sizeof(hv_vpci_fences));
+	vpci_barriers_format(hv_vpci_fence_kind, hv_vpci_fences, sizeof(hv_vpci_fences));
 	return 0;
 }
 
@@ -868,7 +866,7 @@ static u32 hv_vpci_window_read(struct hv_vpci_bus *hbus, u32 wslot, int where,
 	spin_lock_irqsave(&hbus->cfg_lock, flags);
 	/* Choose the function: page 1 shows its config space from now on. */
 	writel(wslot, hbus->cfg_base + HV_VPCI_CFG_SELECT_OFFSET);
-	hv_vpci_fence_read_select();
+	hv_vpci_fence_read_select(wslot, where);
 	switch (size) {
 	case 1:
 		val = readb(addr);
@@ -880,7 +878,7 @@ static u32 hv_vpci_window_read(struct hv_vpci_bus *hbus, u32 wslot, int where,
 		val = readl(addr);
 		break;
 	}
-	hv_vpci_fence_read_release();
+	hv_vpci_fence_read_release(wslot, where);
 	spin_unlock_irqrestore(&hbus->cfg_lock, flags);
 	return val;
 }
@@ -895,7 +893,7 @@ static void hv_vpci_window_write(struct hv_vpci_bus *hbus, u32 wslot,
 	spin_lock_irqsave(&hbus->cfg_lock, flags);
 	/* Choose the function to be written. */
 	writel(wslot, hbus->cfg_base + HV_VPCI_CFG_SELECT_OFFSET);
-	hv_vpci_fence_write_select();
+	hv_vpci_fence_write_select(wslot, where);
 	switch (size) {
 	case 1:
 		writeb(val, addr);
@@ -907,7 +905,7 @@ static void hv_vpci_window_write(struct hv_vpci_bus *hbus, u32 wslot,
 		writel(val, addr);
 		break;
 	}
-	hv_vpci_fence_write_release();
+	hv_vpci_fence_write_release(wslot, where);
 	spin_unlock_irqrestore(&hbus->cfg_lock, flags);
 }
 
@@ -2498,7 +2496,7 @@ static int __init hv_vpci_init(void)
 	if (ret)
 		return ret;
 	hv_vpci_debugfs_root = debugfs_create_dir("hv_vpci", NULL);
-	pr_info("hv_vpci: barrier sites on: %s; %s affinity\n", hv_vpci_fences,
+	pr_info("hv_vpci: fences %s; %s affinity\n", hv_vpci_fences,
 		eager_affinity ? "eager (historical)" : "retarget-at-unmask");
 	ret = pci_register_driver(&hv_vpci_driver);
 	if (ret)

@@ -35,6 +35,8 @@ static const UsageCase cases[] = {
 	{ "/usage/run/order-garbage", { "run", "--order", "sideways" }, 2, "--order" },
 	{ "/usage/run/fences-unknown-site", { "run", "--fences", "read-select,no-such-site" }, 2,
 	  "no-such-site" },
+	{ "/usage/run/fences-unknown-kind", { "run", "--fences", "all,write-select=lfence" }, 2,
+	  "write-select=lfence" },
 	{ "/usage/run/mode-garbage", { "run", "--mode", "kvm" }, 2, "--mode" },
 	{ "/usage/run/irq-mode-garbage", { "run", "--irq-mode", "sometimes" }, 2, "--irq-mode" },
 	{ "/usage/default-command/bad-flag", { "--smp", "x" }, 2, "--smp" },
