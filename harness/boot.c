@@ -30,6 +30,7 @@ rig_boot_options_init (RigBootOptions *opts)
 	opts->kernel = g_strdup (RIG_DEFAULT_KERNEL);
 	opts->console = RIG_CONSOLE_FILE;
 	opts->wc = TRUE;
+	opts->remap = TRUE;
 	opts->order = g_strdup (RIG_DEFAULT_ORDER);
 	opts->fences = g_strdup ("all");
 }
@@ -86,7 +87,7 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	g_autofree char *smp = NULL, *cpu = NULL, *seed = NULL, *timeout = NULL;
 	g_autofree char *kernel = NULL, *keep = NULL, *config = NULL;
 	g_autofree char *wc = NULL, *order = NULL, *fences = NULL, *mode = NULL, *irq_mode = NULL;
-	g_autofree char *record = NULL, *replay = NULL;
+	g_autofree char *remap = NULL, *record = NULL, *replay = NULL;
 	static const char *const on_off[] = { "on", "off", NULL };
 	static const char *const orders[] = { "program", "reverse", "random", NULL };
 	static const char *const modes[] = { "mttcg", "icount", NULL };
@@ -138,6 +139,10 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		{ "irq-mode", 0, 0, G_OPTION_ARG_STRING, &irq_mode,
 		  "lazy: the fixed design, retarget at unmask (default); eager: the historical "
 		  "one (hv_vpci eager_affinity=1)", "lazy|eager" },
+		{ "remap", 0, 0, G_OPTION_ARG_STRING, &remap,
+		  "on: the host remaps child MSIs through the entries it handed out, as Hyper-V "
+		  "(default); off: no interrupt remapping, a child's MSI goes to the APIC as "
+		  "programmed (hv-vpci remap=off)", "on|off" },
 		{ "device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &devices,
 		  "Put a QEMU PCI device behind the vPCI bus, written as for -device without "
 		  "bus= (repeatable; adds the hv-vpci bus if the scenario has none)", "SPEC" },
@@ -248,6 +253,17 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 			return FALSE;
 		opts->eager_irq = choice == 1;
 	}
+	if (remap) {
+		if (!parse_choice ("--remap", remap, on_off, &choice, error))
+			return FALSE;
+		opts->remap = choice == 0;
+	}
+	{
+		const RigScenario *sc = rig_scenario_lookup (opts->scenario);
+
+		if (sc && sc->no_remap)
+			opts->remap = FALSE;
+	}
 	for (guint i = 0; devices && devices[i]; i++) {
 		if (!*devices[i] || *devices[i] == ',') {
 			rig_usage_error (error, "--device '%s': no driver name", devices[i]);
@@ -268,7 +284,7 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 	}
 	return rig_replay_check_options (opts, smp != NULL, mode && !opts->icount,
 	                                 argc == 2 || smp || cpu || seed || kernel || wc || order ||
-	                                 fences || mode || irq_mode || devices,
+	                                 fences || mode || irq_mode || remap || devices,
 	                                 timeout != NULL, error);
 }
 

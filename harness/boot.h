@@ -34,6 +34,8 @@ typedef struct {
 	char          *fences;       /* --fences all|none|SITE,... (hv_vpci fences=) */
 	gboolean       icount;       /* --mode icount: one thread, -icount (else mttcg) */
 	gboolean       eager_irq;    /* --irq-mode eager (hv_vpci eager_affinity=1) */
+	gboolean       remap;        /* --remap on|off: hv-vpci remap= (forced off by a
+	                              * scenario with no_remap) */
 	char          *record_dir;   /* --record DIR: QEMU record/replay log + snapshot */
 	char          *replay_dir;   /* --replay DIR: play DIR's recording back */
 	gboolean       json;

@@ -47,7 +47,7 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
 	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
 	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
-	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s%s%s",
+	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s%s%s%s",
 	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
 	                        sc && sc->cmdline ? " " : "", sc && sc->cmdline ? sc->cmdline : "",
 	                        opts->wc ? "" : " vpci.wc=off",
@@ -55,7 +55,8 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 	                        opts->gdb_port && !opts->replay_dir ? " vpci.gdb=1" : "",
 	                        g_str_equal (opts->fences, "all") ? "" : " hv_vpci.fences=",
 	                        g_str_equal (opts->fences, "all") ? "" : opts->fences,
-	                        opts->eager_irq ? " hv_vpci.eager_affinity=1" : "");
+	                        opts->eager_irq ? " hv_vpci.eager_affinity=1" : "",
+	                        opts->remap ? "" : " vpci.remap=off");
 }
 
 GStrv

@@ -107,6 +107,7 @@ scenario_args (const RigBootOptions *opts, const char *kernel)
 	                         "--wc", opts->wc ? "on" : "off", "--order", opts->order,
 	                         "--fences", opts->fences,
 	                         "--irq-mode", opts->eager_irq ? "eager" : "lazy",
+	                         "--remap", opts->remap ? "on" : "off",
 	                         "--mode", "icount", NULL);
 	for (guint i = 0; opts->devices && opts->devices[i]; i++)
 		g_strv_builder_add_many (b, "--device", opts->devices[i], NULL);
@@ -147,6 +148,7 @@ load_recorded_options (RigBootOptions *opts, gboolean timeout_given, GError **er
 		opts->seed = rec.seed;
 		opts->wc = rec.wc;
 		opts->eager_irq = rec.eager_irq;
+		opts->remap = rec.remap;
 		opts->icount = TRUE;
 		if (!timeout_given)
 			opts->timeout = rec.timeout;

@@ -102,6 +102,35 @@ static const RigScenario scenarios[] = {
 	             "masked, unmasked and raised, every register write through the window; each "
 	             "interrupt arrives once at its function, each function holds its own message",
 	  .devices = barrier_set, .cmdline = "vpci_testfn.use_msi=1" },
+	/* inject-*: guest-kernel experiments on a host without interrupt
+	 * remapping (guest-driver/agent/inject.c, docs/scenarios.md).  The agent
+	 * writes the bad message itself; the verdict is what the guest did. */
+	{ .name = "inject-freed", .expect = "pass",
+	  .summary = "a function's driver unbinds, the agent puts its old MSI message back and "
+	             "raises it twice: the kernel says 'No irq handler for vector' once (remap=off)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	{ .name = "inject-vector0", .expect = "panic",
+	  .summary = "MSI data vector 0x00 (a zeroed message): QEMU's APIC delivers it as IDT "
+	             "entry 0, #DE in kernel mode (a real APIC refuses vectors 0-15; remap=off)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	{ .name = "inject-vector17", .expect = "panic",
+	  .summary = "MSI data vector 0x11, legal at a real APIC: IDT entry 17 (#AC) runs on a "
+	             "frame without the error code it expects (remap=off)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	{ .name = "inject-nmi", .expect = "pass",
+	  .summary = "MSI data with delivery mode NMI: 'NMI received for unknown reason', and the "
+	             "guest carries on (remap=off)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	{ .name = "inject-init", .expect = "hang",
+	  .summary = "MSI data with delivery mode INIT at an AP: that CPU stops and waits for a "
+	             "SIPI; the guest runs on without it until power-off waits for it forever "
+	             "(SMP >= 2; remap=off; use --timeout)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	{ .name = "inject-init-bsp", .expect = "triple-fault",
+	  .summary = "MSI data with delivery mode INIT at CPU 0, the BSP: it restarts at the reset "
+	             "vector, the firmware boots the kernel again over the running one (SMP >= 2; "
+	             "remap=off)",
+	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
 	{ .name = "ordering-probe", .expect = "pass",
 	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
 	             "load-passes-store hazards by design)",

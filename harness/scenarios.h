@@ -37,6 +37,9 @@ typedef struct {
 	/* Module parameters the scenario needs on the kernel command line
 	 * (the agent passes MODULE.PARAM=VALUE to finit_module), or NULL. */
 	const char *cmdline;
+	/* TRUE: the scenario needs a host without interrupt remapping (hv-vpci
+	 * remap=off, whatever --remap says). */
+	gboolean no_remap;
 } RigScenario;
 
 /* A barrier site of include/vpci-barriers.h, with what the rig knows of it. */

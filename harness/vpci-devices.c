@@ -93,8 +93,8 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char 
 		g_autofree char *dir = g_strjoinv (",,", parts);
 		g_autofree char *spec = g_strdup_printf (
 			"hv-vpci,id=" RIG_VPCI_BUS ",wc=%s,wc-order=%s,wc-seed=%" G_GUINT64_FORMAT
-			",hazard-log=%s/" RIG_HAZARD_LOG, opts->wc ? "on" : "off", opts->order,
-			opts->seed, dir);
+			"%s,hazard-log=%s/" RIG_HAZARD_LOG, opts->wc ? "on" : "off", opts->order,
+			opts->seed, opts->remap ? "" : ",remap=off", dir);
 
 		g_strv_builder_add (b, "-device");
 		g_strv_builder_add (b, spec);

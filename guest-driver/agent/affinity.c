@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -187,50 +186,8 @@ static void *ia_move(void *arg)
 	return NULL;
 }
 
-/* Lines of the kernel log with @needle; the first one in @first. */
-/* The whole kernel log, NUL-terminated (one buffer: main thread only). */
-static char *ia_klog(void)
-{
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return buf;
-}
-
-static int ia_klog_count(const char *needle, char *first, size_t size)
-{
-	char *buf = ia_klog(), *line, *save = NULL;
-	int count = 0;
-
-	if (!buf)
-		return -1;
-	*first = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, needle) && !count++)
-			snprintf(first, size, "%s", line);
-	return count;
-}
-
-/* The kernel's own words about vectors and APICs, as diagnostics: what it
- * logs at warning level never reaches the quiet console. */
-static void ia_klog_diag(void)
-{
-	char *buf = ia_klog(), *line, *save = NULL;
-	int shown = 0;
-
-	if (!buf)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line && shown < 20;
-	     line = strtok_r(NULL, "\n", &save))
-		if ((strstr(line, "vector") || strstr(line, "APIC") || strstr(line, "interrupt")) &&
-		    !strstr(line, "vpci-agent")) {
-			tap_diag("kernel: %s", line);
-			shown++;
-		}
-}
+/* What the kernel says about vectors and APICs. */
+static const char *const ia_klog_words[] = { "vector", "APIC", "interrupt", NULL };
 
 void scenario_irq_affinity(struct agent *a)
 {
@@ -266,7 +223,7 @@ void scenario_irq_affinity(struct agent *a)
 		ok = ok && fn->nvec > 0 && !debugfs_write(fn->f, "reset", "1");
 		nfn++;
 	}
-	before_lines = ia_klog_count(IA_NO_HANDLER, first, sizeof(first));
+	before_lines = klog_count(IA_NO_HANDLER, first, sizeof(first));
 	if (!tap_ok(ok && nfn >= 1 && before_lines >= 0, "%d test functions, %d vectors each, "
 		    "%d CPUs, hv_vpci eager_affinity=%s", nfn, nfn ? fns[0].nvec : 0, ncpu, eager))
 		return;
@@ -319,7 +276,7 @@ void scenario_irq_affinity(struct agent *a)
 
 	/* 2. what the kernel saw of it */
 	{
-		int n = ia_klog_count(IA_NO_HANDLER, first, sizeof(first));
+		int n = klog_count(IA_NO_HANDLER, first, sizeof(first));
 
 		tap_ok(n == before_lines, "no interrupt arrived on a vector without a handler "
 		       "(kernel log: %d '" IA_NO_HANDLER "' lines%s%s)", n - before_lines,
@@ -392,5 +349,5 @@ void scenario_irq_affinity(struct agent *a)
 		settle_bad += bad;
 	}
 	if (settle_bad)
-		ia_klog_diag();
+		klog_diag(ia_klog_words);
 }

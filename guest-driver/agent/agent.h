@@ -66,6 +66,12 @@ int write_file(const char *path, const char *s);
 int parse_cpulist(const char *s, unsigned long *mask, int words);
 bool path_is(const char *path, unsigned int type_mask);   /* S_IFDIR etc. */
 double uptime_s(void);
+/* Lines of the kernel log (klogctl) containing @needle, the first in
+ * @first; -1 if the log cannot be read.  Main thread only. */
+int klog_count(const char *needle, char *first, size_t size);
+/* Kernel log lines with any of @words (NULL-terminated) as TAP diagnostics
+ * (at most 20): what the kernel logs below the console level. */
+void klog_diag(const char *const *words);
 /* Log to /dev/console (kernel console log), with an "vpci-agent:" prefix. */
 void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -111,6 +117,8 @@ void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
 /* msi.c */
 void scenario_msi_stress(struct agent *a);
+/* inject.c: inject-freed, -vector0, -vector17, -nmi, -init, -init-bsp */
+void scenario_msi_inject(struct agent *a);
 /* affinity.c */
 void scenario_irq_affinity(struct agent *a);
 /* bench.c */

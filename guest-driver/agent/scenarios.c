@@ -36,6 +36,12 @@ const struct scenario scenarios[] = {
 	{ "barrier-stress", "SMP config traffic that a missing window barrier corrupts", -1, scenario_barrier_stress },
 	{ "irq-affinity", "interrupts moved between CPUs while raised: each arrives once, at a handler", -1, scenario_irq_affinity },
 	{ "msi-stress",   "SMP MSI reprogramming through the window: each interrupt once, at its function", -1, scenario_msi_stress },
+	{ "inject-freed", "stale MSI on a freed vector (driver unbound, old message back)", -1, scenario_msi_inject },
+	{ "inject-vector0", "MSI data with vector 0x00, fixed (a zeroed message)",   -1, scenario_msi_inject },
+	{ "inject-vector17", "MSI data with vector 0x11 (#AC, error-code frame)",   -1, scenario_msi_inject },
+	{ "inject-nmi",   "MSI data with delivery mode NMI",                        -1, scenario_msi_inject },
+	{ "inject-init",  "MSI data with delivery mode INIT, at an AP",              -1, scenario_msi_inject },
+	{ "inject-init-bsp", "MSI data with delivery mode INIT, at the BSP (CPU 0)", -1, scenario_msi_inject },
 	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
 	{ "bench-cfg",    "config reads through the window vs BAR 0 MMIO reads (timed)", -1, scenario_bench_cfg },
 };

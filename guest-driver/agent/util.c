@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,5 +125,51 @@ void con_log(const char *fmt, ...)
 	/* fd 2 is /dev/console; unbuffered, one write per line. */
 	if (write(STDERR_FILENO, buf, strlen(buf)) < 0) {
 		/* nowhere left to report it */
+	}
+}
+
+/* The whole kernel log, NUL-terminated (one buffer: main thread only). */
+static char *klog_read(void)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+int klog_count(const char *needle, char *first, size_t size)
+{
+	char *buf = klog_read(), *line, *save = NULL;
+	int count = 0;
+
+	if (!buf)
+		return -1;
+	*first = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle) && !count++)
+			snprintf(first, size, "%s", line);
+	return count;
+}
+
+void klog_diag(const char *const *words)
+{
+	char *buf = klog_read(), *line, *save = NULL;
+	int shown = 0;
+
+	if (!buf)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line && shown < 20;
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool hit = false;
+
+		for (int i = 0; words[i] && !hit; i++)
+			hit = strstr(line, words[i]) != NULL;
+		if (hit && !strstr(line, "vpci-agent")) {
+			tap_diag("kernel: %s", line);
+			shown++;
+		}
 	}
 }

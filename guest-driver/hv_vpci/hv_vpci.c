@@ -280,6 +280,7 @@ struct hv_vpci_bus {
 	void __iomem *regs;
 	int irq;
 	u32 protocol;			/* negotiated protocol version */
+	bool no_retarget;		/* host answered RETARGET: not supported */
 	int domain_nr;
 
 	struct hv_vpci_ring tx;		/* guest->host */
@@ -724,6 +725,9 @@ static int hv_vpci_call(struct hv_vpci_bus *hbus, const char *what,
 		return -EPROTO;
 	}
 	status = ((struct hv_vpci_response *)resp)->status;
+	/* Not an error of the channel: the caller decides what it means. */
+	if (status == (s32)HV_VPCI_STATUS_NOT_SUPPORTED)
+		return -EOPNOTSUPP;
 	if (status < 0) {
 		dev_err_ratelimited(dev, "%s: host answered status %#x\n",
 				    what, status);
@@ -1197,6 +1201,7 @@ static void hv_vpci_retarget(struct irq_data *data)
 	};
 	struct hv_vpci_response resp;
 	unsigned int cpu;
+	int ret;
 
 	if (!int_desc || !cfg) {
 		dev_warn_ratelimited(&pdev->dev,
@@ -1204,16 +1209,29 @@ static void hv_vpci_retarget(struct irq_data *data)
 				     data->irq);
 		return;
 	}
+	if (READ_ONCE(hbus->no_retarget))
+		return;
 	cpu = hv_vpci_irq_cpu(data);
 	msg.address = lower_32_bits(int_desc->address);
 	msg.data = int_desc->data;
 	msg.vector = cfg->vector;
 	msg.vp_mask = hv_vpci_vp_mask(cpu);
-	if (hv_vpci_call(hbus, "retarget interrupt", &msg, sizeof(msg), &resp,
-			 sizeof(resp), true))
+	ret = hv_vpci_call(hbus, "retarget interrupt", &msg, sizeof(msg), &resp,
+			   sizeof(resp), true);
+	if (ret == -EOPNOTSUPP) {
+		/*
+		 * A host without interrupt remapping: the message composed
+		 * for the final vector and CPU already went to the device,
+		 * and there is nothing in between to retarget.
+		 */
+		WRITE_ONCE(hbus->no_retarget, true);
+		dev_info(&hbus->pdev->dev,
+			 "host does not retarget interrupts (no interrupt remapping): messages go to the APIC as composed\n");
+	} else if (ret) {
 		dev_err_ratelimited(&pdev->dev,
 				    "irq %u: host did not take vector %u on CPU %u; it keeps its old target\n",
 				    data->irq, cfg->vector, cpu);
+	}
 }
 
 static void hv_vpci_irq_mask(struct irq_data *data)
@@ -1255,11 +1273,33 @@ static void hv_vpci_msi_free(struct irq_domain *domain,
 	kfree(int_desc);
 }
 
+/*
+ * Only the parent moves: a remapping host learns the new target at unmask
+ * (retarget).  A host without remapping has nothing in between to
+ * retarget, so the fixed design reprograms the device here, as the generic
+ * MSI domain would.  The historical design (eager_affinity) never did.
+ */
+static int hv_vpci_irq_set_affinity(struct irq_data *data,
+				    const struct cpumask *dest, bool force)
+{
+	struct pci_dev *pdev = msi_desc_to_pci_dev(irq_data_get_msi_desc(data));
+	struct hv_vpci_bus *hbus = hv_vpci_from_bus(pdev->bus);
+	struct msi_msg msg;
+	int ret;
+
+	ret = irq_chip_set_affinity_parent(data, dest, force);
+	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE && !eager_affinity &&
+	    READ_ONCE(hbus->no_retarget)) {
+		hv_vpci_compose_msi_msg(data, &msg);
+		pci_write_msi_msg(data->irq, &msg);
+	}
+	return ret;
+}
+
 static struct irq_chip hv_vpci_msi_chip = {
 	.name			= "hv_vpci",
 	.irq_compose_msi_msg	= hv_vpci_compose_msi_msg,
-	/* Only the parent moves; the host learns the target at unmask. */
-	.irq_set_affinity	= irq_chip_set_affinity_parent,
+	.irq_set_affinity	= hv_vpci_irq_set_affinity,
 	.irq_ack		= irq_chip_ack_parent,
 	.irq_retrigger		= irq_chip_retrigger_hierarchy,
 	.irq_mask		= hv_vpci_irq_mask,
