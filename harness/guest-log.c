@@ -10,7 +10,8 @@
 
 /* What Linux prints (arch/x86/kernel/irq.c, apic/apic.c, nmi.c, kernel/irq/spurious.c). */
 static const char *const kernel_messages[] = {
-	"No irq handler for vector",
+	/* 6.1: "No irq handler for vector"; 6.12: "No irq handler for CPU.VECTOR" */
+	"No irq handler for",
 	"spurious APIC interrupt",
 	"APIC error on CPU",
 	"nobody cared",

@@ -9,7 +9,7 @@
 #include <glib.h>
 
 typedef struct {
-	const char *what;   /* the kernel's wording matched, e.g. "No irq handler for vector" */
+	const char *what;   /* the kernel's wording matched, e.g. "No irq handler for" */
 	guint       count;  /* lines with it */
 	char       *first;  /* the first such line, stripped */
 } RigGuestEvidence;
@@ -19,5 +19,5 @@ typedef struct {
  * mirror TAP) are not the kernel's and are skipped. */
 GPtrArray *rig_guest_evidence_scan (const char *console);
 
-/* "2 x 'No irq handler for vector' (first: ...); ..." or NULL if none. */
+/* "2 x 'No irq handler for' (first: ...); ..." or NULL if none. */
 char *rig_guest_evidence_summary (const GPtrArray *evidence);

@@ -32,7 +32,7 @@
 #define IA_MAX_VEC	8
 #define IA_SETTLE_S	2.0	/* carriers until an interrupt lands on the new CPU */
 #define IA_CARRIER_GAP_US 5000
-#define IA_NO_HANDLER	"No irq handler for vector"
+#define IA_NO_HANDLER	"No irq handler for"	/* 6.12 drops "vector" */
 
 struct ia_fn {
 	struct vfn *f;

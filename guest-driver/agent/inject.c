@@ -212,11 +212,11 @@ static void raise_by_bar(const struct vfn *f, unsigned int vector)
 /*
  * inject-freed: unbind, then the old message by hand.  The kernel marks a
  * freed vector VECTOR_SHUTDOWN; the first interrupt on it only resets it to
- * unused, the second is "No irq handler for vector".
+ * unused, the second is "No irq handler for vector" (6.12: "... for 0.35").
  */
 static void inject_freed(struct vfn *f, const struct msi_cap *c, unsigned int idt, int apic)
 {
-	static const char needle[] = "No irq handler for vector";
+	static const char needle[] = "No irq handler for";	/* 6.1 adds "vector" */
 	char first[256] = "", bound[PATH_MAX];
 	uint32_t cmd = 0;
 	int before = klog_count(needle, first, sizeof(first)), after;

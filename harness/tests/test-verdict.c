@@ -119,7 +119,7 @@ test_precedence (void)
 	g_clear_pointer (&t->console, g_free);
 	t->console = g_strdup ("[ 3.1] __common_interrupt: 2.34 No irq handler for vector\n"
 	                       "vpci-agent: ok 10 - no 'No irq handler for vector' lines\n"
-	                       "[ 3.2] __common_interrupt: 1.34 No irq handler for vector\n"
+	                       "[ 3.2] No irq handler for 1.34\n"
 	                       "[ 3.3] irq 24: nobody cared (try booting with the \"irqpoll\" option)\n");
 	rig_classify (t, &r);
 	g_assert_cmpint (r.verdict, ==, RIG_VERDICT_TRIPLE_FAULT);
@@ -127,7 +127,7 @@ test_precedence (void)
 	g_assert_cmpuint (((RigGuestEvidence *) r.guest_evidence->pdata[0])->count, ==, 2);
 	g_assert_cmpstr (((RigGuestEvidence *) r.guest_evidence->pdata[0])->first, ==,
 	                 "[ 3.1] __common_interrupt: 2.34 No irq handler for vector");
-	g_assert_nonnull (strstr (r.reason, "guest kernel: 2 x 'No irq handler for vector'"));
+	g_assert_nonnull (strstr (r.reason, "guest kernel: 2 x 'No irq handler for'"));
 	g_assert_nonnull (strstr (r.reason, "1 x 'nobody cared'"));
 	rig_verdict_result_clear (&r);
 
