@@ -1433,7 +1433,8 @@ void scenario_barrier_stress(struct agent *a)
  * visible to the device before a later window load?  hv_vpci's debugfs
  * ordering_probe does the work (select A, fence; select B unfenced; the
  * instruction; load: who answers?).  Under the write-combining model
- * everything but lfence and plain instructions drains; with the model off
+ * everything but lfence, rdtsc, pause and plain instructions drains (mdelay()
+ * is rdtsc and pause: it moves a failure away by time alone); with the model off
  * (vpci.wc=off on the command line) every class reads function B.  The
  * not-draining classes are load-passes-store hazards by design.
  */
@@ -1445,7 +1446,7 @@ static const struct {
 	{ "sfence", true },	{ "mfence", true },	{ "lock-add", true },
 	{ "xchg", true },	{ "cpuid", true },	{ "wrmsr", true },
 	{ "mov-cr", true },	{ "iret", true },	{ "outb", true },
-	{ "other-mmio", true },
+	{ "other-mmio", true },	{ "rdtsc", false },	{ "pause", false },
 };
 
 static bool cmdline_has(const char *word)
@@ -1472,7 +1473,7 @@ void scenario_ordering_probe(struct agent *a)
 		return;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/hv_vpci/%04x/ordering_probe", vb.domain);
 	if (!tap_ok(path_is(path, S_IFREG), "%s present; window %s", path,
-		    wc ? "write-combining (expect lfence, mov, none not to drain)"
+		    wc ? "write-combining (expect lfence, rdtsc, pause, mov, none not to drain)"
 		       : "not write-combining (vpci.wc=off: every class reads function B)"))
 		return;
 	for (size_t i = 0; i < sizeof(op_classes) / sizeof(op_classes[0]); i++) {

@@ -2016,6 +2016,8 @@ enum hv_vpci_probe_class {
 	HV_VPCI_PROBE_IRET,
 	HV_VPCI_PROBE_OUTB,
 	HV_VPCI_PROBE_OTHER_MMIO,
+	HV_VPCI_PROBE_RDTSC,
+	HV_VPCI_PROBE_PAUSE,
 	HV_VPCI_PROBE_NR,
 };
 
@@ -2033,6 +2035,9 @@ static const char * const hv_vpci_probe_names[HV_VPCI_PROBE_NR] = {
 	[HV_VPCI_PROBE_IRET]		= "iret",
 	[HV_VPCI_PROBE_OUTB]		= "outb",
 	[HV_VPCI_PROBE_OTHER_MMIO]	= "other-mmio",
+	/* what mdelay()'s TSC busy-wait is made of */
+	[HV_VPCI_PROBE_RDTSC]		= "rdtsc",
+	[HV_VPCI_PROBE_PAUSE]		= "pause",
 };
 
 /* A drain seen once may be the model's delay; a pass seen once is proof. */
@@ -2095,6 +2100,12 @@ static __always_inline void hv_vpci_probe_exec(int class,
 		break;
 	case HV_VPCI_PROBE_OTHER_MMIO:
 		(void)readl(c->other_mmio);
+		break;
+	case HV_VPCI_PROBE_RDTSC:
+		asm volatile("rdtsc" : "=a" (eax), "=d" (edx) : : "memory");
+		break;
+	case HV_VPCI_PROBE_PAUSE:
+		asm volatile("pause" : : : "memory");
 		break;
 	default:
 		break;
