@@ -131,8 +131,9 @@ rig_boot_options_parse (RigBootOptions *opts, const char *command, const char *s
 		  "together (hv-vpci wc-order=, seeded by --seed; default " RIG_DEFAULT_ORDER ")",
 		  "program|reverse|random" },
 		{ "fences", 0, 0, G_OPTION_ARG_STRING, &fences,
-		  "Barrier sites left on in the driver (hv_vpci fences=; default all; see "
-		  "'vpci-rig list')", "all|none|SITE,..." },
+		  "The driver's window barriers, left to right from every site off: all, none, "
+		  "SITE (its default kind) or SITE=KIND (hv_vpci fences=; default all; sites and "
+		  "kinds: 'vpci-rig list')", "all|none|SITE[=KIND],..." },
 		{ "mode", 0, 0, G_OPTION_ARG_STRING, &mode,
 		  "mttcg: vCPUs on parallel threads (default); icount: one thread, round robin, "
 		  "-icount (same seed, same verdict)", "mttcg|icount" },
