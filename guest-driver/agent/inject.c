@@ -17,12 +17,11 @@
  *                    raises it twice: the stale message of 2016 without a
  *                    remapping host in between
  *   inject-vector0   data vector 0x00, fixed: what a zeroed data register
- *                    sends (IDT entry 0, #DE; a real APIC refuses vectors
- *                    0-15 as illegal, QEMU's delivers them)
+ *                    sends (a real APIC refuses vectors 0-15 as illegal;
+ *                    QEMU's leaves vector 0 pending and never delivers it)
  *   inject-vector17  data vector 0x11, fixed: an exception vector a real
- *                    APIC accepts (16-31 are legal), IDT entry 17 (#AC),
- *                    whose handler expects an error code the interrupt
- *                    does not push
+ *                    APIC accepts (16-31 are legal), IDT entry 17 (#AC);
+ *                    Linux's TPR of 0x10 keeps it pending
  *   inject-nmi       delivery mode NMI
  *   inject-init      delivery mode INIT, aimed at an AP the agent is not on
  *   inject-init-bsp  delivery mode INIT at CPU 0, the BSP, which restarts at

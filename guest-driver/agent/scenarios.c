@@ -38,7 +38,7 @@ const struct scenario scenarios[] = {
 	{ "msi-stress",   "SMP MSI reprogramming through the window: each interrupt once, at its function", -1, scenario_msi_stress },
 	{ "inject-freed", "stale MSI on a freed vector (driver unbound, old message back)", -1, scenario_msi_inject },
 	{ "inject-vector0", "MSI data with vector 0x00, fixed (a zeroed message)",   -1, scenario_msi_inject },
-	{ "inject-vector17", "MSI data with vector 0x11 (#AC, error-code frame)",   -1, scenario_msi_inject },
+	{ "inject-vector17", "MSI data with vector 0x11 (IDT entry 17, #AC)",       -1, scenario_msi_inject },
 	{ "inject-nmi",   "MSI data with delivery mode NMI",                        -1, scenario_msi_inject },
 	{ "inject-init",  "MSI data with delivery mode INIT, at an AP",              -1, scenario_msi_inject },
 	{ "inject-init-bsp", "MSI data with delivery mode INIT, at the BSP (CPU 0)", -1, scenario_msi_inject },
