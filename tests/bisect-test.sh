@@ -18,9 +18,9 @@
 # so its set-up reuses the QEMU build of HEAD's patch series; checked when
 # the source tree's series is HEAD's.
 #
-#   bisect-test.sh [MUTANT]    MUTANT: write-release (default: mb() turned
-#                              into barrier()), write-select (wmb() into
-#                              barrier()) or read-select (the call deleted)
+#   bisect-test.sh [MUTANT]    MUTANT: write-release (default: the site's
+#                              fence turned into barrier()), write-select
+#                              (the same) or read-select (the call deleted)
 # Environment: VPCI_BISECT_KEEP=1 keeps the scratch directory.
 # Exit: 0 ok, 1 failed, 77 skipped (the source tree is not a git checkout).
 set -uo pipefail
@@ -72,11 +72,11 @@ append() { # FILE TEXT
 mutate() {
 	case $mutant in
 	write-release)
-		sed -i '/^static inline void hv_vpci_fence_write_release(void)$/,/^}$/ s/^\t\tmb();$/\t\tbarrier();/' "$repo/$drv" ;;
+		sed -i '/^static inline void hv_vpci_fence_write_release(/,/^}$/ s/^\thv_vpci_fence(VPCI_SITE_WRITE_RELEASE, wslot, where);$/\tbarrier();/' "$repo/$drv" ;;
 	write-select)
-		sed -i '/^static inline void hv_vpci_fence_write_select(void)$/,/^}$/ s/^\t\twmb();$/\t\tbarrier();/' "$repo/$drv" ;;
+		sed -i '/^static inline void hv_vpci_fence_write_select(/,/^}$/ s/^\thv_vpci_fence(VPCI_SITE_WRITE_SELECT, wslot, where);$/\tbarrier();/' "$repo/$drv" ;;
 	read-select)
-		sed -i '/^static u32 hv_vpci_window_read(/,/^}$/ { /^\thv_vpci_fence_read_select();$/d }' "$repo/$drv" ;;
+		sed -i '/^static u32 hv_vpci_window_read(/,/^}$/ { /^\thv_vpci_fence_read_select(wslot, where);$/d }' "$repo/$drv" ;;
 	*) echo "bisect-test.sh: unknown mutant '$mutant'" >&2; exit 2 ;;
 	esac
 	[ "$(g diff --numstat -- "$drv" | cut -f1-2)" = "$([ "$mutant" = read-select ] && printf '0\t1' || printf '1\t1')" ] ||
