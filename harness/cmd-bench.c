@@ -166,12 +166,12 @@ static gboolean
 rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
                RigVerdict *verdict, double *seconds, char **run_dir, GError **error)
 {
-	RigBootOptions opts;
+	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	g_autoptr(GError) local = NULL;
 	gboolean ok;
 
-	rig_boot_options_init (&opts);
+	rig_run_options_init (&opts);
 	g_free (opts.scenario);
 	opts.scenario = g_strdup (spec->scenario);
 	opts.smp = spec->smp;
@@ -202,7 +202,7 @@ rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
 		g_propagate_error (error, g_steal_pointer (&local));
 	}
 	rig_verdict_result_clear (&result);
-	rig_boot_options_clear (&opts);
+	rig_run_options_clear (&opts);
 	return ok;
 }
 

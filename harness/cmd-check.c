@@ -30,7 +30,7 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	g_auto(GStrv) run_argv = NULL;
-	RigBootOptions opts;
+	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	const char *name;
 	gboolean ok = FALSE;
@@ -64,8 +64,8 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	g_strv_builder_addv (b, (const char **) test->argv);
 	run_argv = g_strv_builder_end (b);
 
-	rig_boot_options_init (&opts);
-	if (!rig_boot_options_parse (&opts, "check", "Run one test of tests/suite.cfg.",
+	rig_run_options_init (&opts);
+	if (!rig_run_options_parse (&opts, "check", "Run one test of tests/suite.cfg.",
 	                             check_description, g_strv_length (run_argv),
 	                             run_argv, error))
 		goto out;
@@ -96,6 +96,6 @@ rig_cmd_check (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	}
 out:
 	rig_verdict_result_clear (&result);
-	rig_boot_options_clear (&opts);
+	rig_run_options_clear (&opts);
 	return ok;
 }

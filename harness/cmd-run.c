@@ -19,18 +19,18 @@ gboolean
 rig_cmd_run (int argc, char **argv, RigExit *exit_status, GCancellable *cancellable,
              GError **error)
 {
-	RigBootOptions opts;
+	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	gboolean ok;
 
-	rig_boot_options_init (&opts);
-	ok = rig_boot_options_parse (&opts, "run", "Boot a scenario and print its verdict.",
+	rig_run_options_init (&opts);
+	ok = rig_run_options_parse (&opts, "run", "Boot a scenario and print its verdict.",
 	                             run_description, argc, argv, error) &&
 	     rig_boot (&opts, &result, cancellable, error);
 	if (ok)
 		*exit_status = (opts.dry_run || result.verdict == RIG_VERDICT_PASS) ?
 			RIG_EXIT_PASS : RIG_EXIT_FAILURE;
 	rig_verdict_result_clear (&result);
-	rig_boot_options_clear (&opts);
+	rig_run_options_clear (&opts);
 	return ok;
 }

@@ -17,7 +17,7 @@ rig_cmd_shell (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 {
 	g_autofree char *smp = NULL, *kernel = NULL, *keep = NULL, *config = NULL;
 	gboolean dry_run = FALSE;
-	RigBootOptions opts;
+	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	guint64 n;
 	gboolean ok = FALSE;
@@ -41,7 +41,7 @@ rig_cmd_shell (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		return FALSE;
 	}
 
-	rig_boot_options_init (&opts);
+	rig_run_options_init (&opts);
 	g_free (opts.scenario);
 	opts.scenario = g_strdup ("shell");
 	opts.timeout = 0;
@@ -63,6 +63,6 @@ rig_cmd_shell (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		*exit_status = RIG_EXIT_PASS;
 out:
 	rig_verdict_result_clear (&result);
-	rig_boot_options_clear (&opts);
+	rig_run_options_clear (&opts);
 	return ok;
 }

@@ -232,7 +232,7 @@ run_dir_for (const char *dir, guint index)
 	}
 }
 
-/* The argv rig_boot_options_parse() gets for @run. */
+/* The argv rig_run_options_parse() gets for @run. */
 static GStrv
 run_argv (const RigSweepRun *run, const char *run_dir, const char *config)
 {
@@ -259,14 +259,14 @@ sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, Swee
 	g_auto(GStrv) argv = run_argv (run, run_dir, config);
 	g_autoptr(GError) local = NULL;
 	g_autofree char *made_dir = NULL;
-	RigBootOptions opts;
+	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	gint64 start = g_get_monotonic_time ();
 	gboolean ok = TRUE;
 
-	rig_boot_options_init (&opts);
-	if (!rig_boot_options_parse (&opts, "sweep", NULL, NULL, g_strv_length (argv), argv, error)) {
-		rig_boot_options_clear (&opts);
+	rig_run_options_init (&opts);
+	if (!rig_run_options_parse (&opts, "sweep", NULL, NULL, g_strv_length (argv), argv, error)) {
+		rig_run_options_clear (&opts);
 		return FALSE;
 	}
 	opts.quiet = TRUE;
@@ -287,7 +287,7 @@ sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, Swee
 	}
 	r->seconds = (g_get_monotonic_time () - start) / 1e6;
 	rig_verdict_result_clear (&result);
-	rig_boot_options_clear (&opts);
+	rig_run_options_clear (&opts);
 	return ok;
 }
 
@@ -457,16 +457,16 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		const RigSweepRun *run = runs->pdata[i];
 		g_auto(GStrv) check_argv = run_argv (run, NULL, config);
 		g_autoptr(GError) local = NULL;
-		RigBootOptions opts;
+		RigRunOptions opts;
 
-		rig_boot_options_init (&opts);
-		if (!rig_boot_options_parse (&opts, "sweep", NULL, NULL, g_strv_length (check_argv),
+		rig_run_options_init (&opts);
+		if (!rig_run_options_parse (&opts, "sweep", NULL, NULL, g_strv_length (check_argv),
 		                             check_argv, &local)) {
 			rig_usage_error (error, "%s: %s", run->key, local->message);
-			rig_boot_options_clear (&opts);
+			rig_run_options_clear (&opts);
 			return FALSE;
 		}
-		rig_boot_options_clear (&opts);
+		rig_run_options_clear (&opts);
 		planned += rig_sweep_in_shard (run->index, shard_k, shard_n);
 	}
 

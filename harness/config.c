@@ -177,8 +177,8 @@ rig_config_get_kernel (RigConfig *config, const char *spec, GError **error)
 }
 
 /* OUT/kernel.ini, written by prepare-kernel-tree.sh, into @kernel. */
-static gboolean
-load_tree_ini (RigKernel *kernel, GError **error)
+gboolean
+rig_kernel_load_prepared (RigKernel *kernel, GError **error)
 {
 	g_autofree char *path = g_build_filename (kernel->tree_out, "kernel.ini", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -249,5 +249,5 @@ rig_kernel_prepare_tree (RigKernel *kernel, GCancellable *cancellable, GError **
 		                                                : -1);
 		return FALSE;
 	}
-	return load_tree_ini (kernel, error);
+	return rig_kernel_load_prepared (kernel, error);
 }

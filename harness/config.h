@@ -55,3 +55,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigKernel, rig_kernel_free)
  * modules against it and the initramfs, then read OUT/kernel.ini into
  * @kernel.  Any failure is RIG_ERROR_INFRA: this tree cannot be tested. */
 gboolean rig_kernel_prepare_tree (RigKernel *kernel, GCancellable *cancellable, GError **error);
+
+/* A build tree's last preparation (OUT/kernel.ini) into @kernel, without
+ * preparing it again (--dry-run). */
+gboolean rig_kernel_load_prepared (RigKernel *kernel, GError **error);

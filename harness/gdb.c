@@ -33,7 +33,7 @@
 #include <string.h>
 
 void
-rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir)
+rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *run_dir)
 {
 	g_autofree char *gdb = NULL, *ser = NULL;
 	g_auto(GStrv) parts = NULL;
@@ -273,7 +273,7 @@ watch_tick (gpointer data)
 }
 
 guint
-rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const char *run_dir)
+rig_gdb_watch (const RigRunOptions *opts, const RigKernel *kernel, const char *run_dir)
 {
 	Watch *w;
 

@@ -10,7 +10,6 @@
 #include "boot.h"
 #include "config.h"
 
-#define RIG_GDB_DEFAULT_PORT 1234
 
 /* The first lines of every gdb script the harness writes (--gdb and
  * --replay --gdb).  gdb waits 2 s for a gdbstub reply by default; a TCG
@@ -22,13 +21,13 @@
 	"set remotetimeout 60\n"
 
 /* -gdb tcp:127.0.0.1:PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
-void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir);
+void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *run_dir);
 
 /* Follow RUN/tap.log from the default main context (the session's loop);
  * on the agent's "# gdb: ready", write RUN/gdb-script (and
  * RUN/kernel-symbols.o from RUN/kallsyms) and print the line to paste.
  * Returns a source id for g_source_remove(), 0 without --gdb. */
-guint rig_gdb_watch (const RigBootOptions *opts, const RigKernel *kernel, const char *run_dir);
+guint rig_gdb_watch (const RigRunOptions *opts, const RigKernel *kernel, const char *run_dir);
 
 /* Writes RUN/gdb-script from a TAP log with "# gdb: section" lines;
  * FALSE if the log has no "# gdb: ready" yet.  (Exposed for tests.) */

@@ -40,7 +40,7 @@ addf (GStrvBuilder *b, const char *fmt, ...)
 }
 
 char *
-rig_kernel_cmdline (const RigBootOptions *opts)
+rig_kernel_cmdline (const RigRunOptions *opts)
 {
 	const RigScenario *sc = rig_scenario_lookup (opts->scenario);
 
@@ -61,7 +61,7 @@ rig_kernel_cmdline (const RigBootOptions *opts)
 
 GStrv
 rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
-               const RigBootOptions *opts, const char *run_dir)
+               const RigRunOptions *opts, const char *run_dir)
 {
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 	g_autofree char *dir = qemu_opt_escape (run_dir);

@@ -32,14 +32,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RECORD_INI   "record.ini"
 #define REPLAY_LOG   "replay.bin"
 #define SNAPSHOT_IMG "rr.qcow2"
 #define KERNEL_COPY  "vmlinux"
 #define INITRD_COPY  "initramfs.cpio"
 
 static const char *
-rr_dir (const RigBootOptions *opts)
+rr_dir (const RigRunOptions *opts)
 {
 	return opts->record_dir ? opts->record_dir : opts->replay_dir;
 }
@@ -91,122 +90,6 @@ rig_replay_write_qcow2 (const char *path, guint64 size, GError **error)
 
 /* ---------------------------------------------------------------- options */
 
-/* The options that make the guest what it was, as run arguments.  @kernel:
- * the resolved --kernel (a build tree as its canonical path). */
-static GStrv
-scenario_args (const RigBootOptions *opts, const char *kernel)
-{
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-	g_autofree char *smp = g_strdup_printf ("%u", opts->smp);
-	g_autofree char *cpu = g_strdup_printf ("%u", opts->cpu);
-	g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, opts->seed);
-	g_autofree char *timeout = g_strdup_printf ("%u", opts->timeout);
-
-	g_strv_builder_add_many (b, "run", opts->scenario, "--smp", smp, "--cpu", cpu,
-	                         "--seed", seed, "--timeout", timeout, "--kernel", kernel,
-	                         "--wc", opts->wc ? "on" : "off", "--order", opts->order,
-	                         "--fences", opts->fences,
-	                         "--irq-mode", opts->eager_irq ? "eager" : "lazy",
-	                         "--remap", opts->remap ? "on" : "off",
-	                         "--mode", "icount", NULL);
-	for (guint i = 0; opts->devices && opts->devices[i]; i++)
-		g_strv_builder_add_many (b, "--device", opts->devices[i], NULL);
-	return g_strv_builder_end (b);
-}
-
-static gboolean
-load_recorded_options (RigBootOptions *opts, gboolean timeout_given, GError **error)
-{
-	g_autofree char *ini = g_build_filename (opts->replay_dir, RECORD_INI, NULL);
-	g_autoptr(GKeyFile) kf = g_key_file_new ();
-	g_autoptr(GError) local = NULL;
-	g_auto(GStrv) args = NULL;
-	RigBootOptions rec;
-	gboolean ok;
-
-	if (!g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, &local) ||
-	    !(args = g_key_file_get_string_list (kf, "record", "args", NULL, &local))) {
-		rig_usage_error (error, "--replay %s: not a recording (%s)", opts->replay_dir,
-		                 local->message);
-		return FALSE;
-	}
-	rig_boot_options_init (&rec);
-	ok = rig_boot_options_parse (&rec, "run", "", "", (int) g_strv_length (args), args, error);
-	if (ok) {
-		g_free (opts->scenario);
-		opts->scenario = g_steal_pointer (&rec.scenario);
-		g_free (opts->kernel);
-		opts->kernel = g_steal_pointer (&rec.kernel);
-		g_free (opts->order);
-		opts->order = g_steal_pointer (&rec.order);
-		g_free (opts->fences);
-		opts->fences = g_steal_pointer (&rec.fences);
-		g_strfreev (opts->devices);
-		opts->devices = g_steal_pointer (&rec.devices);
-		opts->smp = rec.smp;
-		opts->cpu = rec.cpu;
-		opts->seed = rec.seed;
-		opts->wc = rec.wc;
-		opts->eager_irq = rec.eager_irq;
-		opts->remap = rec.remap;
-		opts->icount = TRUE;
-		if (!timeout_given)
-			opts->timeout = rec.timeout;
-	}
-	rig_boot_options_clear (&rec);
-	return ok;
-}
-
-gboolean
-rig_replay_check_options (RigBootOptions *opts, gboolean smp_given, gboolean mttcg_given,
-                          gboolean scenario_given, gboolean timeout_given, GError **error)
-{
-	const RigScenario *sc;
-
-	if (opts->record_dir && opts->replay_dir) {
-		rig_usage_error (error, "--record and --replay: one or the other");
-		return FALSE;
-	}
-	if (opts->replay_dir) {
-		if (scenario_given) {
-			rig_usage_error (error, "--replay takes the scenario and its options from %s/"
-			                 RECORD_INI "; give only --gdb, --timeout, --keep, --json",
-			                 opts->replay_dir);
-			return FALSE;
-		}
-		return load_recorded_options (opts, timeout_given, error);
-	}
-	if (!opts->record_dir)
-		return TRUE;
-	if (opts->gdb_port) {
-		rig_usage_error (error, "--gdb with --record: gdb's writes would not be in the "
-		                 "recording; record first, then debug with --replay DIR --gdb");
-		return FALSE;
-	}
-	if (smp_given && opts->smp > 1) {
-		rig_usage_error (error, "--record needs --smp 1: QEMU's record/replay refuses "
-		                 "multiple CPUs");
-		return FALSE;
-	}
-	opts->smp = 1;
-	if (opts->cpu > 0) {
-		rig_usage_error (error, "--cpu %u is not below --smp 1 (--record)", opts->cpu);
-		return FALSE;
-	}
-	if (mttcg_given) {
-		rig_usage_error (error, "--record runs under --mode icount, not mttcg");
-		return FALSE;
-	}
-	opts->icount = TRUE;
-	sc = rig_scenario_lookup (opts->scenario);
-	if (sc && (sc->hotplug || sc->disk_mib)) {
-		rig_usage_error (error, "scenario '%s' cannot be recorded: its %s is not replayable",
-		                 opts->scenario, sc->hotplug ? "QMP device_add" : "disk");
-		return FALSE;
-	}
-	return TRUE;
-}
-
 /* ---------------------------------------------------------------- files */
 
 /* A hard link when DIR is on the same file system, else a copy. */
@@ -223,7 +106,7 @@ copy_file (const char *from, const char *to, GError **error)
 }
 
 static gboolean
-record_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel,
+record_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
                 GError **error)
 {
 	const char *dir = opts->record_dir;
@@ -232,12 +115,12 @@ record_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel
 	g_autofree char *img = g_build_filename (dir, SNAPSHOT_IMG, NULL);
 	g_autofree char *mods = g_build_filename (dir, "modules", NULL);
 	const char *kodir = kernel->modules_dir;
-	g_autofree char *ini = g_build_filename (dir, RECORD_INI, NULL);
+	g_autofree char *ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
 	g_autofree char *log = g_build_filename (dir, REPLAY_LOG, NULL);
 	g_autofree char *qemu = g_canonicalize_filename (config->qemu_binary, NULL);
 	g_autofree char *real = realpath (qemu, NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
-	g_auto(GStrv) args = scenario_args (opts, kernel->name);
+	g_auto(GStrv) args = rig_run_options_to_args (opts, kernel->name);
 	g_autoptr(GDir) d = NULL;
 	const char *name;
 
@@ -285,11 +168,11 @@ fail:
 }
 
 static gboolean
-replay_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel,
+replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
                 GError **error)
 {
 	const char *dir = opts->replay_dir;
-	g_autofree char *ini = g_build_filename (dir, RECORD_INI, NULL);
+	g_autofree char *ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autofree char *qemu = NULL;
 	const char *need[] = { REPLAY_LOG, SNAPSHOT_IMG, KERNEL_COPY, INITRD_COPY, NULL };
@@ -320,7 +203,7 @@ replay_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel
 }
 
 gboolean
-rig_replay_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel,
+rig_replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
                     GError **error)
 {
 	if (opts->record_dir)
@@ -341,7 +224,7 @@ qemu_opt_escape (const char *value)
 }
 
 char *
-rig_replay_icount_arg (const RigBootOptions *opts)
+rig_replay_icount_arg (const RigRunOptions *opts)
 {
 	g_autofree char *dir = NULL;
 
@@ -354,7 +237,7 @@ rig_replay_icount_arg (const RigBootOptions *opts)
 }
 
 void
-rig_replay_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts)
+rig_replay_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts)
 {
 	g_autofree char *dir = NULL, *drive = NULL;
 
@@ -366,7 +249,7 @@ rig_replay_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts)
 }
 
 void
-rig_replay_save_cmdline (const RigBootOptions *opts, const char *cmdline)
+rig_replay_save_cmdline (const RigRunOptions *opts, const char *cmdline)
 {
 	g_autofree char *path = NULL;
 	g_autoptr(GError) local = NULL;
@@ -379,13 +262,13 @@ rig_replay_save_cmdline (const RigBootOptions *opts, const char *cmdline)
 }
 
 char *
-rig_replay_modules_dir (const RigBootOptions *opts)
+rig_replay_modules_dir (const RigRunOptions *opts)
 {
 	return opts->replay_dir ? g_build_filename (opts->replay_dir, "modules", NULL) : NULL;
 }
 
 char *
-rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GError **error)
+rig_replay_gdb_script (const RigRunOptions *opts, const char *run_dir, GError **error)
 {
 	g_autofree char *tap_path = NULL, *tap = NULL, *path = NULL, *mods = NULL;
 	g_auto(GStrv) lines = NULL;
@@ -434,7 +317,7 @@ shutdown_reason (JsonObject *ev)
 }
 
 void
-rig_replay_fix_transcript (const RigBootOptions *opts, RigTranscript *t)
+rig_replay_fix_transcript (const RigRunOptions *opts, RigTranscript *t)
 {
 	g_autofree char *path = NULL, *text = NULL;
 	g_auto(GStrv) lines = NULL;
@@ -508,7 +391,7 @@ count_lines (const char *text)
 }
 
 void
-rig_replay_finish (const RigBootOptions *opts, const char *run_dir,
+rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
                    const RigVerdictResult *result, void (*say) (const char *, ...))
 {
 	const char *dir = rr_dir (opts);
@@ -519,7 +402,7 @@ rig_replay_finish (const RigBootOptions *opts, const char *run_dir,
 
 	if (!dir)
 		return;
-	ini = g_build_filename (dir, RECORD_INI, NULL);
+	ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
 	hz = read_or_empty (run_dir, RIG_HAZARD_LOG);
 	if (!g_key_file_load_from_file (kf, ini, G_KEY_FILE_KEEP_COMMENTS, &local)) {
 		g_printerr ("warning: %s\n", local->message);

@@ -18,32 +18,24 @@
  * or scenario disk, no --gdb (gdb writes are not recorded).  With --replay, @scenario_given says scenario options
  * were on the command line (they come from DIR: a usage error); the
  * recorded options are loaded into @opts. */
-gboolean rig_replay_check_options (RigBootOptions *opts, gboolean smp_given,
-                                   gboolean mttcg_given, gboolean scenario_given,
-                                   gboolean timeout_given, GError **error);
-
-/* Before the QEMU argv is built.  --record: DIR gets copies of the kernel,
- * the initramfs and our .ko files, an empty qcow2 for the snapshot and
- * record.ini (the options); --replay: the kernel and initramfs are DIR's
- * copies, the QEMU binary the recorded one if it still exists. */
-gboolean rig_replay_prepare (const RigBootOptions *opts, RigConfig *config, RigKernel *kernel,
+gboolean rig_replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
                              GError **error);
 
 /* -icount's value: shift=0,sleep=off plus rr=...,rrfile=...,rrsnapshot= */
-char *rig_replay_icount_arg (const RigBootOptions *opts);
+char *rig_replay_icount_arg (const RigRunOptions *opts);
 
 /* -drive for the snapshot image (no device uses it). */
-void rig_replay_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts);
+void rig_replay_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts);
 
 /* After the argv is known: DIR/cmdline (--record). */
-void rig_replay_save_cmdline (const RigBootOptions *opts, const char *cmdline);
+void rig_replay_save_cmdline (const RigRunOptions *opts, const char *cmdline);
 
 /* --replay --gdb: RUN/gdb-script from the recording's module addresses,
  * written before QEMU starts (it waits with -S).  NULL without --gdb. */
-char *rig_replay_gdb_script (const RigBootOptions *opts, const char *run_dir, GError **error);
+char *rig_replay_gdb_script (const RigRunOptions *opts, const char *run_dir, GError **error);
 
 /* Our .ko files for symbolising (DIR/modules with --replay), or NULL. */
-char *rig_replay_modules_dir (const RigBootOptions *opts);
+char *rig_replay_modules_dir (const RigRunOptions *opts);
 
 /* --replay, before classifying: QEMU plays the recording's shutdown
  * events back together, and the last (host-qmp-quit or host-signal, from
@@ -51,12 +43,12 @@ char *rig_replay_modules_dir (const RigBootOptions *opts);
  * instruction.  That
  * SHUTDOWN becomes the recording's guest-caused one, marked
  * "replayed-from-log": true (in the transcript and RUN/qmp-events.jsonl). */
-void rig_replay_fix_transcript (const RigBootOptions *opts, RigTranscript *t);
+void rig_replay_fix_transcript (const RigRunOptions *opts, RigTranscript *t);
 
 /* After the verdict.  --record: DIR keeps the verdict, tap.log and
  * hazards.jsonl; --replay: compares with them and says so (one line
  * through @say). */
-void rig_replay_finish (const RigBootOptions *opts, const char *run_dir,
+void rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
                         const RigVerdictResult *result,
                         void (*say) (const char *, ...));
 

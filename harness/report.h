@@ -9,7 +9,7 @@
 #include "verdict.h"
 
 typedef struct {
-	const RigBootOptions   *opts;
+	const RigRunOptions   *opts;
 	const RigVerdictResult *result;
 	const char             *run_dir;
 	const char             *registers;   /* file name in run_dir, or NULL */

@@ -16,13 +16,13 @@
 #define DISK_FILE "disk.img"
 
 static const RigScenario *
-scenario_of (const RigBootOptions *opts)
+scenario_of (const RigRunOptions *opts)
 {
 	return rig_scenario_lookup (opts->scenario);
 }
 
 gboolean
-rig_vpci_wanted (const RigBootOptions *opts)
+rig_vpci_wanted (const RigRunOptions *opts)
 {
 	const RigScenario *sc = scenario_of (opts);
 
@@ -30,7 +30,7 @@ rig_vpci_wanted (const RigBootOptions *opts)
 }
 
 const char *
-rig_vpci_hotplug_spec (const RigBootOptions *opts)
+rig_vpci_hotplug_spec (const RigRunOptions *opts)
 {
 	const RigScenario *sc = scenario_of (opts);
 
@@ -72,7 +72,7 @@ child_spec (const char *spec)
 }
 
 void
-rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char *run_dir)
+rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *run_dir)
 {
 	const RigScenario *sc = scenario_of (opts);
 
@@ -114,7 +114,7 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts, const char 
 }
 
 gboolean
-rig_vpci_prepare_run_dir (const RigBootOptions *opts, const char *run_dir, GError **error)
+rig_vpci_prepare_run_dir (const RigRunOptions *opts, const char *run_dir, GError **error)
 {
 	const RigScenario *sc = scenario_of (opts);
 	g_autofree char *path = NULL;

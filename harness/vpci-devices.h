@@ -11,15 +11,15 @@
 #include "boot.h"
 
 /* TRUE if this run has an hv-vpci bus (scenario devices or --device). */
-gboolean rig_vpci_wanted (const RigBootOptions *opts);
+gboolean rig_vpci_wanted (const RigRunOptions *opts);
 
 /* Appends the hv-vpci device, its children and their backends. */
-void rig_vpci_add_qemu_args (GStrvBuilder *b, const RigBootOptions *opts,
+void rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts,
                              const char *run_dir);
 
 /* Creates what the options above refer to in the run directory (disk). */
-gboolean rig_vpci_prepare_run_dir (const RigBootOptions *opts, const char *run_dir,
+gboolean rig_vpci_prepare_run_dir (const RigRunOptions *opts, const char *run_dir,
                                    GError **error);
 
 /* The scenario's hot-plug device spec, or NULL. */
-const char *rig_vpci_hotplug_spec (const RigBootOptions *opts);
+const char *rig_vpci_hotplug_spec (const RigRunOptions *opts);
