@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "boot.h"
+#include "run-options.h"
 #include "config.h"
 
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "boot.h"
+#include "run-options.h"
 #include "config.h"
 
 /* Returns the full argv (argv[0] = the QEMU binary). */

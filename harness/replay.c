@@ -23,7 +23,7 @@
 #include "replay.h"
 #include "lines.h"
 #include "gdb.h"
-#include "rig-command.h"
+#include "options.h"
 #include "hazards.h"
 #include "scenarios.h"
 

@@ -17,7 +17,7 @@
  */
 #pragma once
 
-#include "boot.h"
+#include "run-options.h"
 #include "verdict.h"
 
 typedef struct {

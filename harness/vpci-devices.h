@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "boot.h"
+#include "run-options.h"
 
 /* TRUE if this run has an hv-vpci bus (scenario devices or --device). */
 gboolean rig_vpci_wanted (const RigRunOptions *opts);
