@@ -520,6 +520,16 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			sweep_result_free (r);
 			return FALSE;
 		}
+		if (g_cancellable_is_cancelled (cancellable)) {
+			/* not a result: --resume runs it again */
+			g_print ("[%*u/%u] %s: interrupted (%s kept)\n", width, nth, planned, run->key,
+			         run_dir);
+			sweep_result_free (r);
+			g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA,
+			             "interrupted after %u of %u runs; '--resume --dir %s' goes on",
+			             nth - 1, planned, dir);
+			return FALSE;
+		}
 		g_print ("[%*u/%u] %s: %s%s%s%s (%.1f s)\n", width, nth, planned, run->key,
 		         r->ok ? "" : "NOT AS EXPECTED: ", r->verdict, r->ok ? "" : ": ",
 		         r->ok ? "" : r->why, r->seconds);

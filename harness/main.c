@@ -9,6 +9,8 @@
  */
 #include "rig-command.h"
 
+#include <glib-unix.h>
+
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +55,13 @@ rig_current_command (void)
 	return current_command;
 }
 
+static gboolean
+on_interrupt (gpointer cancellable)
+{
+	g_cancellable_cancel (cancellable);
+	return G_SOURCE_CONTINUE;
+}
+
 static void
 print_usage (FILE *out)
 {
@@ -87,8 +96,11 @@ main (int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new ();
+	g_autoptr(GCancellable) cancellable = NULL;
 	const RigCommand *command;
 	RigExit status = RIG_EXIT_PASS;
+	guint sigint, sigterm;
+	gboolean ok;
 
 	setlocale (LC_ALL, "");
 	g_set_prgname ("vpci-rig");
@@ -117,7 +129,15 @@ main (int argc, char **argv)
 	g_ptr_array_add (args, NULL);
 	current_command = command->name;
 
-	if (!command->handler (args->len - 1, (char **) args->pdata, &status, NULL, &error)) {
+	/* Ctrl-C and SIGTERM cancel the command: a run in progress stops QEMU,
+	 * keeps its directory and reports the error verdict "interrupted" */
+	cancellable = g_cancellable_new ();
+	sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
+	sigterm = g_unix_signal_add (SIGTERM, on_interrupt, cancellable);
+	ok = command->handler (args->len - 1, (char **) args->pdata, &status, cancellable, &error);
+	g_source_remove (sigint);
+	g_source_remove (sigterm);
+	if (!ok) {
 		status = rig_exit_for_error (error);
 		g_printerr ("error: %s\n", error->message);
 		if (status == RIG_EXIT_USAGE)

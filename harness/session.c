@@ -45,8 +45,6 @@ typedef struct {
 	GTimer          *timer;
 	guint            timeout_id;
 	guint            kill_id;
-	guint            sigint_id;
-	guint            sigterm_id;
 	gboolean         qmp_done;       /* connection closed, or never made */
 	gboolean         proc_done;
 	/* hotplug: RUN/tap.log followed live */
@@ -230,14 +228,14 @@ on_timeout (gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_signal (gpointer user_data)
+/* The command's cancellable (Ctrl-C, SIGTERM): stop QEMU, keep the run. */
+static void
+on_cancelled (G_GNUC_UNUSED GCancellable *cancellable, gpointer user_data)
 {
 	Session *s = user_data;
 
 	set_infra_error (s, "interrupted");
 	begin_quit (s);
-	return G_SOURCE_CONTINUE;
 }
 
 /* ---------------------------------------------------------------- hotplug */
@@ -581,7 +579,7 @@ start (Session *s, GError **error)
 
 void
 rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInfo *info,
-                 G_GNUC_UNUSED GCancellable *cancellable)
+                 GCancellable *cancellable)
 {
 	Session s = { 0 };
 	g_autoptr(GError) error = NULL;
@@ -598,15 +596,16 @@ rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInf
 	if (!start (&s, &error)) {
 		set_infra_error (&s, "cannot start QEMU: %s", error->message);
 	} else {
-		s.sigint_id = g_unix_signal_add (SIGINT, on_signal, &s);
-		s.sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &s);
+		gulong cancel_id = cancellable ?
+			g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), &s, NULL) : 0;
+
 		g_main_loop_run (s.loop);
+		if (cancel_id)
+			g_cancellable_disconnect (cancellable, cancel_id);
 	}
 
 	g_clear_handle_id (&s.timeout_id, g_source_remove);
 	g_clear_handle_id (&s.kill_id, g_source_remove);
-	g_clear_handle_id (&s.sigint_id, g_source_remove);
-	g_clear_handle_id (&s.sigterm_id, g_source_remove);
 	g_cancellable_cancel (s.cancellable);
 	if (s.tap_monitor)
 		g_file_monitor_cancel (s.tap_monitor);
