@@ -45,7 +45,6 @@ rig_run_options_clear (RigRunOptions *opts)
 }
 
 /* @value must be one of @choices (NULL-terminated); returns its index. */
-
 static gboolean
 parse_choice (const char *option, const char *value, const char *const *choices, guint *index,
               GError **error)
@@ -293,11 +292,10 @@ rig_run_options_parse (RigRunOptions *opts, const char *command, const char *sum
 		opts->replay_dir = g_canonicalize_filename (replay, NULL);
 	}
 	return check_record_replay (opts, smp != NULL, mode && !opts->icount,
-	                                 argc == 2 || smp || cpu || seed || kernel || wc || order ||
-	                                 fences || mode || irq_mode || remap || devices,
-	                                 timeout != NULL, error);
+	                            argc == 2 || smp || cpu || seed || kernel || wc || order ||
+	                            fences || mode || irq_mode || remap || devices,
+	                            timeout != NULL, error);
 }
-
 
 GStrv
 rig_run_options_to_args (const RigRunOptions *opts, const char *kernel)
