@@ -25,6 +25,7 @@
  * `continue` runs the scenario.
  */
 #include "gdb.h"
+#include "qemu-opt.h"
 #include "lines.h"
 #include "config.h"
 
@@ -36,7 +37,6 @@ void
 rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *run_dir)
 {
 	g_autofree char *gdb = NULL, *ser = NULL;
-	g_auto(GStrv) parts = NULL;
 	g_autofree char *dir = NULL;
 
 	if (!opts->gdb_port)
@@ -48,9 +48,7 @@ rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *r
 		g_strv_builder_add_many (b, "-gdb", gdb, "-S", NULL);
 		return;
 	}
-	/* QEMU option values escape ',' as ",," */
-	parts = g_strsplit (run_dir, ",", -1);
-	dir = g_strjoinv (",,", parts);
+	dir = rig_qemu_opt_escape (run_dir);
 	gdb = g_strdup_printf ("tcp:127.0.0.1:%u", opts->gdb_port);
 	ser = g_strdup_printf ("file,id=ksyms,path=%s/kallsyms", dir);
 	g_strv_builder_add (b, "-gdb");

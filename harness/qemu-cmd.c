@@ -3,21 +3,13 @@
  * qemu-cmd.c - QEMU argv and guest kernel command line.
  */
 #include "qemu-cmd.h"
+#include "qemu-opt.h"
 #include "gdb.h"
 #include "vpci-devices.h"
 #include "replay.h"
 #include "scenarios.h"
 
 #include <string.h>
-
-/* QEMU option values separate keys with ',': a literal comma is ",,". */
-static char *
-qemu_opt_escape (const char *value)
-{
-	g_auto(GStrv) parts = g_strsplit (value, ",", -1);
-
-	return g_strjoinv (",,", parts);
-}
 
 static void
 add (GStrvBuilder *b, const char *arg)
@@ -64,7 +56,7 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
                const RigRunOptions *opts, const char *run_dir)
 {
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-	g_autofree char *dir = qemu_opt_escape (run_dir);
+	g_autofree char *dir = rig_qemu_opt_escape (run_dir);
 	g_autofree char *append = rig_kernel_cmdline (opts);
 	g_autofree char *icount = rig_replay_icount_arg (opts);
 

@@ -21,6 +21,7 @@
  * here: header, one refcount table, one refcount block, one L1 table.
  */
 #include "replay.h"
+#include "qemu-opt.h"
 #include "lines.h"
 #include "gdb.h"
 #include "options.h"
@@ -215,14 +216,6 @@ rig_replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *ker
 
 /* ---------------------------------------------------------------- QEMU */
 
-static char *
-qemu_opt_escape (const char *value)
-{
-	g_auto(GStrv) parts = g_strsplit (value, ",", -1);
-
-	return g_strjoinv (",,", parts);
-}
-
 char *
 rig_replay_icount_arg (const RigRunOptions *opts)
 {
@@ -230,7 +223,7 @@ rig_replay_icount_arg (const RigRunOptions *opts)
 
 	if (!rr_dir (opts))
 		return g_strdup ("shift=0,sleep=off");
-	dir = qemu_opt_escape (rr_dir (opts));
+	dir = rig_qemu_opt_escape (rr_dir (opts));
 	return g_strdup_printf ("shift=0,sleep=off,rr=%s,rrfile=%s/" REPLAY_LOG
 	                        ",rrsnapshot=" RIG_REPLAY_SNAPSHOT,
 	                        opts->record_dir ? "record" : "replay", dir);
@@ -243,7 +236,7 @@ rig_replay_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts)
 
 	if (!rr_dir (opts))
 		return;
-	dir = qemu_opt_escape (rr_dir (opts));
+	dir = rig_qemu_opt_escape (rr_dir (opts));
 	drive = g_strdup_printf ("file=%s/" SNAPSHOT_IMG ",format=qcow2,if=none,id=rr", dir);
 	g_strv_builder_add_many (b, "-drive", drive, NULL);
 }

@@ -3,6 +3,7 @@
  * vpci-devices.c - the hv-vpci bus and its children on the QEMU command line.
  */
 #include "vpci-devices.h"
+#include "qemu-opt.h"
 #include "hazards.h"
 #include "rig-exit.h"
 #include "scenarios.h"
@@ -79,8 +80,7 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *
 	if (!rig_vpci_wanted (opts))
 		return;
 	if (sc && sc->disk_mib) {
-		g_auto(GStrv) parts = g_strsplit (run_dir, ",", -1);
-		g_autofree char *dir = g_strjoinv (",,", parts);
+		g_autofree char *dir = rig_qemu_opt_escape (run_dir);
 		g_autofree char *arg = g_strdup_printf ("driver=raw,node-name=" RIG_VPCI_DISK_NODE
 		                                        ",file.driver=file,file.filename=%s/"
 		                                        DISK_FILE, dir);
@@ -89,8 +89,7 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *
 		g_strv_builder_add (b, arg);
 	}
 	{
-		g_auto(GStrv) parts = g_strsplit (run_dir, ",", -1);
-		g_autofree char *dir = g_strjoinv (",,", parts);
+		g_autofree char *dir = rig_qemu_opt_escape (run_dir);
 		g_autofree char *spec = g_strdup_printf (
 			"hv-vpci,id=" RIG_VPCI_BUS ",wc=%s,wc-order=%s,wc-seed=%" G_GUINT64_FORMAT
 			"%s,hazard-log=%s/" RIG_HAZARD_LOG, opts->wc ? "on" : "off", opts->order,

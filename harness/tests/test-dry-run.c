@@ -17,18 +17,24 @@
 typedef struct {
 	const char *name;
 	const char *const args[14];
+	const char *leaf;       /* of the --keep directory; default "run" */
 } DryRun;
 
 static const DryRun cases[] = {
-	{ "default", { "--seed", "1" } },
-	{ "icount-smp2", { "cfg-stress", "--mode", "icount", "--smp", "2", "--seed", "5" } },
-	{ "knobs", { "barrier-stress", "--wc", "off", "--order", "program", "--fences",
-	             "all,write-select=dma_wmb", "--irq-mode", "eager", "--remap", "off",
-	             "--seed", "3" } },
-	{ "msi-gdb", { "msi-stress", "--gdb=2345", "--seed", "9" } },
-	{ "inject-device", { "inject-nmi", "--smp", "2", "--device", "virtio-rng-pci,addr=4.0",
-	                     "--seed", "2" } },
-	{ "boot-no-bus", { "boot", "--smp", "1", "--seed", "0" } },
+	{ .name = "default", .args = { "--seed", "1" } },
+	{ .name = "icount-smp2",
+	  .args = { "cfg-stress", "--mode", "icount", "--smp", "2", "--seed", "5" } },
+	{ .name = "knobs",
+	  .args = { "barrier-stress", "--wc", "off", "--order", "program", "--fences",
+	            "all,write-select=dma_wmb", "--irq-mode", "eager", "--remap", "off",
+	            "--seed", "3" } },
+	{ .name = "msi-gdb", .args = { "msi-stress", "--gdb=2345", "--seed", "9" } },
+	{ .name = "inject-device",
+	  .args = { "inject-nmi", "--smp", "2", "--device", "virtio-rng-pci,addr=4.0",
+	            "--seed", "2" } },
+	{ .name = "boot-no-bus", .args = { "boot", "--smp", "1", "--seed", "0" } },
+	/* a comma in the run directory is ",," in QEMU option values, not in -D */
+	{ .name = "comma-dir", .args = { "msi-stress", "--gdb", "--seed", "4" }, .leaf = "run,1" },
 };
 
 static void
@@ -37,7 +43,7 @@ run_case (gconstpointer data)
 	const DryRun *c = data;
 	const char *harness = g_getenv ("VPCI_RIG_HARNESS");
 	g_autofree char *tmp = g_dir_make_tmp ("test-dry-run.XXXXXX", NULL);
-	g_autofree char *keep = g_build_filename (tmp, "run", NULL);
+	g_autofree char *keep = g_build_filename (tmp, c->leaf ? c->leaf : "run", NULL);
 	g_autofree char *name = g_strconcat (c->name, ".txt", NULL);
 	g_autofree char *golden_txt = g_test_build_filename (G_TEST_DIST, "dry-run", name, NULL);
 	g_autofree char *ini = g_test_build_filename (G_TEST_DIST, "dry-run", "rig.ini", NULL);

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qemu-opt.h - QEMU option values: the one escaping helper.
+ */
+#pragma once
+
+#include <glib.h>
+
+/* @value as part of a QEMU option value (-device, -chardev, -blockdev):
+ * keys are separated by ',', so a literal comma is written ",,". */
+char *rig_qemu_opt_escape (const char *value);
