@@ -16,7 +16,6 @@
  */
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +122,9 @@ static const struct vbus *ia_bus;
 static void *ia_raiser(void *arg)
 {
 	struct ia_thread *t = arg;
-	cpu_set_t set;
 	double t0;
 
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (!pin_to_cpu(t->cpu))
 		t->errors++;
 	t0 = uptime_s();
 	for (int i = 0; i < IA_MAX_ROUNDS; i++) {

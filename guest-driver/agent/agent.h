@@ -66,6 +66,8 @@ int write_file(const char *path, const char *s);
 int parse_cpulist(const char *s, unsigned long *mask, int words);
 bool path_is(const char *path, unsigned int type_mask);   /* S_IFDIR etc. */
 double uptime_s(void);
+/* Run the calling thread on @cpu only; false if the kernel refused. */
+bool pin_to_cpu(int cpu);
 /* Lines of the kernel log (klogctl) containing @needle, the first in
  * @first; -1 if the log cannot be read.  Main thread only. */
 int klog_count(const char *needle, char *first, size_t size);

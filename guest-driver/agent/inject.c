@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,15 +101,6 @@ static void diag_file(const struct vfn *f, const char *name)
 		tap_diag("%s %s: %s", f->name, name, line);
 }
 
-static bool pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return !sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* Wait until the kernel log has more than @before lines with @needle. */
 static int klog_wait(const char *needle, int before, char *first, size_t size)
 {
@@ -161,7 +151,7 @@ static void *spin(void *arg)
 {
 	struct spinner *s = arg;
 
-	if (pin_self(s->cpu))
+	if (pin_to_cpu(s->cpu))
 		for (;;)
 			s->count++;
 	return NULL;
@@ -253,6 +243,7 @@ void scenario_msi_inject(struct agent *a)
 	int ncpu = online_cpus(a), target = a->cpu, irq = -1, apic = -1;
 	char path[PATH_MAX], line[256], mode[64] = "";
 	unsigned int n = 0, idt = 0, v;
+	unsigned long sent0, got0 = 0, per[MAX_CPUS];
 	uint32_t data;
 	bool ok;
 	struct vfn *f = NULL;
@@ -300,7 +291,7 @@ void scenario_msi_inject(struct agent *a)
 		return;
 
 	if (!strcmp(kind, "freed")) {
-		if (pin_self(target))
+		if (pin_to_cpu(target))
 			inject_freed(f, &c, idt, apic);
 		klog_diag(inject_words);
 		return;
@@ -324,13 +315,13 @@ void scenario_msi_inject(struct agent *a)
 		int other = target == 0 ? 1 : 0;
 
 		inject_spinner.cpu = target;
-		if (!tap_ok(ncpu > 1 && pin_self(other) &&
+		if (!tap_ok(ncpu > 1 && pin_to_cpu(other) &&
 			    !pthread_create(&tid, NULL, spin, &inject_spinner) &&
 			    cpu_alive(&inject_spinner),
 			    "agent on CPU %d, a spinner running on CPU %d (needs SMP >= 2)", other,
 			    target))
 			return;
-	} else if (!pin_self(target)) {
+	} else if (!pin_to_cpu(target)) {
 		tap_ok(false, "agent pinned to CPU %d", target);
 		return;
 	}
@@ -340,7 +331,8 @@ void scenario_msi_inject(struct agent *a)
 		return;
 	tap_diag("inject: %s raises vector 0 with data %#x (kernel destination %#x)", f->name, data, apic);
 	tap_flush();
-	if (debugfs_write(f, "raise", "0")) {
+	sent0 = regs_get(f, "irq_sent0");
+	if (irq_counts(f, 0, &got0, per, ncpu) || debugfs_write(f, "raise", "0")) {
 		tap_ok(false, "raise through %s's debugfs", f->name);
 		return;
 	}
@@ -357,8 +349,16 @@ void scenario_msi_inject(struct agent *a)
 		       "CPU %d stopped running its spinner after the INIT (it waits for a SIPI)",
 		       target);
 	} else {
-		tap_ok(true, "the agent runs again after vector %#x arrived on CPU %d",
-		       data & 0xff, target);
+		/* The agent is on the target CPU and raised from a syscall: a
+		 * delivered interrupt would have run before this read. */
+		unsigned long sent = regs_get(f, "irq_sent0"), got = 0;
+
+		/* before tap_ok(): its arguments are evaluated in no set order */
+		ok = !irq_counts(f, 0, &got, per, ncpu);
+		tap_ok(ok && sent == sent0 + 1 && got == got0,
+		       "the device sent vector %#x to CPU %d (irq_sent0 %lu -> %lu) and the "
+		       "function's handler did not get it (%lu -> %lu)", data & 0xff, target,
+		       sent0, sent, got0, got);
 	}
 	klog_diag(inject_words);
 }

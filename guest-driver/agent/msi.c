@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,14 +113,11 @@ static void *ms_run(void *arg)
 {
 	struct ms_thread *t = arg;
 	int own[MAX_FNS], nown = 0;
-	cpu_set_t set;
 	double t0;
 
 	for (int k = t->cpu; k < t->ntfn; k += t->ncpu)
 		own[nown++] = k;
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (!pin_to_cpu(t->cpu))
 		ms_err(t, "cannot pin to cpu %d", t->cpu);
 	t0 = uptime_s();
 	for (int i = 0; i < MS_MAX_ROUNDS; i++) {

@@ -226,12 +226,8 @@ void scenario_triple_fault(struct agent *a)
 
 void scenario_panic(struct agent *a)
 {
-	cpu_set_t set;
-
 	/* panic() runs on the writer's CPU: move there first. */
-	CPU_ZERO(&set);
-	CPU_SET(a->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (!pin_to_cpu(a->cpu))
 		tap_diag("cannot move to cpu %d: %s", a->cpu, strerror(errno));
 	fault("panic", "panic", sched_getcpu());
 }

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -424,12 +423,9 @@ static uint32_t stress_value(int t, unsigned int fn, int i)
 static void *stress_thread(void *arg)
 {
 	struct stress *st = arg;
-	cpu_set_t set;
 	unsigned int mine = VPCI_TESTFN_CFG_SCRATCH_BASE + 4 * ((unsigned int)st->cpu % 16);
 
-	CPU_ZERO(&set);
-	CPU_SET(st->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (!pin_to_cpu(st->cpu))
 		stress_err(st, "cannot pin to cpu %d", st->cpu);
 	for (int i = 0; i < STRESS_ITERS; i++) {
 		/* a different function each round, starting from our own */
@@ -1252,14 +1248,11 @@ static void *bs_run(void *arg)
 {
 	struct bs_thread *t = arg;
 	int own[MAX_FNS], nown = 0;
-	cpu_set_t set;
 	double t0;
 
 	for (int k = t->cpu; k < t->ntfn; k += t->ncpu)
 		own[nown++] = k;
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (!pin_to_cpu(t->cpu))
 		bs_err(t, "cannot pin to cpu %d", t->cpu);
 	t0 = uptime_s();
 	for (int i = 0; i < BS_MAX_ROUNDS; i++) {
