@@ -43,6 +43,7 @@ typedef struct {
 	guint    timeout;
 	JsonBuilder *json;
 	GString *text;        /* the table, printed at the end */
+	GCancellable *cancellable;  /* the command's: Ctrl-C stops the run in progress */
 } Bench;
 
 /* One measured configuration: N runs. */
@@ -162,6 +163,16 @@ typedef struct {
 
 /* Boots once; the verdict, seconds and run dir.  FALSE only for errors that
  * stop the bench (rig.ini missing...); an error verdict is recorded. */
+/* Ctrl-C: the run in progress stopped; the bench stops too. */
+static gboolean
+bench_interrupted (Bench *b, GError **error)
+{
+	if (!g_cancellable_is_cancelled (b->cancellable))
+		return FALSE;
+	g_set_error_literal (error, RIG_ERROR, RIG_ERROR_INFRA, "interrupted");
+	return TRUE;
+}
+
 static gboolean
 rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
                RigVerdict *verdict, double *seconds, char **run_dir, GError **error)
@@ -190,7 +201,7 @@ rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
 	opts.quiet = TRUE;
 	*seconds = NAN;
 	*run_dir = NULL;
-	ok = rig_boot_timed (&opts, &result, seconds, run_dir, NULL, &local);
+	ok = rig_boot_timed (&opts, &result, seconds, run_dir, b->cancellable, &local);
 	if (ok) {
 		*verdict = result.verdict;
 	} else if (*run_dir) {
@@ -203,7 +214,7 @@ rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
 	}
 	rig_verdict_result_clear (&result);
 	rig_run_options_clear (&opts);
-	return ok;
+	return ok && !bench_interrupted (b, error);
 }
 
 static void
@@ -437,7 +448,7 @@ stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *i
 	params.argv = (const char *const *) argv;
 	params.timeout = b->timeout;
 	params.console = RIG_CONSOLE_FILE;
-	rig_session_run (&params, t, &info, NULL);
+	rig_session_run (&params, t, &info, b->cancellable);
 	*seconds = info.seconds;
 	*powered_off = FALSE;
 	for (guint i = 0; i < t->events->len; i++) {
@@ -509,6 +520,8 @@ section_boot (Bench *b, GError **error)
 			sample_note (&stock, off ? RIG_VERDICT_PASS : RIG_VERDICT_FAIL, sdir);
 			push (stock.seconds, s);
 			progress ("%s #%u: %s, %.2f s", sl, r, off ? "powered off" : "did not power off", s);
+			if (bench_interrupted (b, error))
+				return FALSE;
 		}
 		rig_med[k] = median (rig.seconds);
 		stock_med[k] = median (stock.seconds);
@@ -786,7 +799,7 @@ static const char bench_description[] =
 	"build/runs/<time>-bench-<pid>/.";
 
 gboolean
-rig_cmd_bench (int argc, char **argv, RigExit *exit_status, G_GNUC_UNUSED GCancellable *cancellable,
+rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancellable,
                GError **error)
 {
 	g_autofree char *reps = NULL, *only = NULL, *seed = NULL, *timeout = NULL;
@@ -829,6 +842,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, G_GNUC_UNUSED GCance
 		return FALSE;
 	}
 	b.reps = BENCH_DEFAULT_REPS;
+	b.cancellable = cancellable;
 	b.timeout = RIG_DEFAULT_TIMEOUT;
 	b.seed = g_random_int ();
 	if (reps) {
@@ -882,29 +896,33 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, G_GNUC_UNUSED GCance
 		g_string_append (b.text, "\nepoch cost: skipped (needs a QEMU built from the same "
 		                 "source without qemu-hw/patches/0003; not implemented)\n");
 
-	json_builder_set_member_name (b.json, "epoch_cost");
-	if (epoch_cost)
-		json_builder_add_string_value (b.json, "skipped: needs an unpatched QEMU build");
-	else
-		json_builder_add_null_value (b.json);
-	json_builder_set_member_name (b.json, "machine");
-	json_builder_begin_object (b.json);
-	json_builder_set_member_name (b.json, "cpus");
-	json_builder_add_int_value (b.json, g_get_num_processors ());
-	json_builder_set_member_name (b.json, "loadavg_start");
-	json_builder_add_string_value (b.json, load0);
-	json_builder_set_member_name (b.json, "loadavg_end");
-	json_builder_add_string_value (b.json, load1);
-	json_builder_end_object (b.json);
-	json_builder_set_member_name (b.json, "reps");
-	json_builder_add_int_value (b.json, b.reps);
-	json_builder_set_member_name (b.json, "seed");
-	json_builder_add_int_value (b.json, (gint64) b.seed);
-	json_builder_set_member_name (b.json, "dir");
-	json_builder_add_string_value (b.json, b.dir);
-	json_double (b.json, "total_seconds", g_timer_elapsed (timer, NULL));
-	json_builder_end_object (b.json);
+	/* a section that stopped (an error, Ctrl-C) left the JSON object open
+	 * somewhere inside: nothing is printed then */
+	if (ok) {
+		json_builder_set_member_name (b.json, "epoch_cost");
+		if (epoch_cost)
+			json_builder_add_string_value (b.json, "skipped: needs an unpatched QEMU build");
+		else
+			json_builder_add_null_value (b.json);
+		json_builder_set_member_name (b.json, "machine");
+		json_builder_begin_object (b.json);
+		json_builder_set_member_name (b.json, "cpus");
+		json_builder_add_int_value (b.json, g_get_num_processors ());
+		json_builder_set_member_name (b.json, "loadavg_start");
+		json_builder_add_string_value (b.json, load0);
+		json_builder_set_member_name (b.json, "loadavg_end");
+		json_builder_add_string_value (b.json, load1);
+		json_builder_end_object (b.json);
+		json_builder_set_member_name (b.json, "reps");
+		json_builder_add_int_value (b.json, b.reps);
+		json_builder_set_member_name (b.json, "seed");
+		json_builder_add_int_value (b.json, (gint64) b.seed);
+		json_builder_set_member_name (b.json, "dir");
+		json_builder_add_string_value (b.json, b.dir);
+		json_double (b.json, "total_seconds", g_timer_elapsed (timer, NULL));
+		json_builder_end_object (b.json);
 
+	}
 	if (ok) {
 		if (json) {
 			g_autoptr(JsonGenerator) gen = json_generator_new ();
