@@ -51,6 +51,11 @@ static const char *const hotplug_set[] = {
 	NULL
 };
 
+/* One of the inject-* experiments: two MSI functions, no remapping. */
+#define INJECT(name_, expect_, summary_) \
+	{ .name = name_, .expect = expect_, .summary = summary_, .devices = probe_set, \
+	  .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE }
+
 static const RigScenario scenarios[] = {
 	{ .name = "boot", .expect = "pass",
 	  .summary = "boot, load the vpci modules, report TAP on ttyS1, power off" },
@@ -105,32 +110,26 @@ static const RigScenario scenarios[] = {
 	/* inject-*: guest-kernel experiments on a host without interrupt
 	 * remapping (guest-driver/agent/inject.c, docs/scenarios.md).  The agent
 	 * writes the bad message itself; the verdict is what the guest did. */
-	{ .name = "inject-freed", .expect = "pass",
-	  .summary = "a function's driver unbinds, the agent puts its old MSI message back and "
-	             "raises it twice: the kernel says 'No irq handler for vector' once (remap=off)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
-	{ .name = "inject-vector0", .expect = "pass",
-	  .summary = "MSI data vector 0x00 (a zeroed message): QEMU's APIC never delivers vector 0 "
-	             "(a real APIC refuses 0-15 as illegal); nothing happens (remap=off)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
-	{ .name = "inject-vector17", .expect = "pass",
-	  .summary = "MSI data vector 0x11 (IDT entry 17, #AC), legal at a real APIC: held pending, "
-	             "because Linux's TPR of 0x10 blocks every vector below 0x20 (remap=off)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
-	{ .name = "inject-nmi", .expect = "pass",
-	  .summary = "MSI data with delivery mode NMI: 'NMI received for unknown reason', and the "
-	             "guest carries on (remap=off)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
-	{ .name = "inject-init", .expect = "hang",
-	  .summary = "MSI data with delivery mode INIT at an AP: that CPU stops and waits for a "
-	             "SIPI; the guest runs on without it until power-off waits for it forever "
-	             "(SMP >= 2; remap=off; use --timeout)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
-	{ .name = "inject-init-bsp", .expect = "triple-fault",
-	  .summary = "MSI data with delivery mode INIT at CPU 0, the BSP: it restarts at the reset "
-	             "vector, the firmware boots the kernel again over the running one (SMP >= 2; "
-	             "remap=off)",
-	  .devices = probe_set, .cmdline = "vpci_testfn.use_msi=1", .no_remap = TRUE },
+	INJECT ("inject-freed", "pass",
+	        "a function's driver unbinds, the agent puts its old MSI message back and "
+	        "raises it twice: the kernel says 'No irq handler for vector' once (remap=off)"),
+	INJECT ("inject-vector0", "pass",
+	        "MSI data vector 0x00 (a zeroed message): QEMU's APIC never delivers vector 0 "
+	        "(a real APIC refuses 0-15 as illegal); nothing happens (remap=off)"),
+	INJECT ("inject-vector17", "pass",
+	        "MSI data vector 0x11 (IDT entry 17, #AC), legal at a real APIC: held pending, "
+	        "because Linux's TPR of 0x10 blocks every vector below 0x20 (remap=off)"),
+	INJECT ("inject-nmi", "pass",
+	        "MSI data with delivery mode NMI: 'NMI received for unknown reason', and the "
+	        "guest carries on (remap=off)"),
+	INJECT ("inject-init", "hang",
+	        "MSI data with delivery mode INIT at an AP: that CPU stops and waits for a "
+	        "SIPI; the guest runs on without it until power-off waits for it forever "
+	        "(SMP >= 2; remap=off; use --timeout)"),
+	INJECT ("inject-init-bsp", "triple-fault",
+	        "MSI data with delivery mode INIT at CPU 0, the BSP: it restarts at the reset "
+	        "vector, the firmware boots the kernel again over the running one (SMP >= 2; "
+	        "remap=off)"),
 	{ .name = "ordering-probe", .expect = "pass",
 	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
 	             "load-passes-store hazards by design)",
