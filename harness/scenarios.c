@@ -112,7 +112,7 @@ static const RigScenario scenarios[] = {
 	 * writes the bad message itself; the verdict is what the guest did. */
 	INJECT ("inject-freed", "pass",
 	        "a function's driver unbinds, the agent puts its old MSI message back and "
-	        "raises it twice: the kernel says 'No irq handler for vector' once (remap=off)"),
+	        "raises it twice: the kernel says 'No irq handler for ...' once (remap=off)"),
 	INJECT ("inject-vector0", "pass",
 	        "MSI data vector 0x00 (a zeroed message): QEMU's APIC never delivers vector 0 "
 	        "(a real APIC refuses 0-15 as illegal); nothing happens (remap=off)"),
