@@ -676,7 +676,11 @@ static void op_child_msi(struct hostile *h, struct rnd_state *r)
 		void __iomem *table = h->aperture + (bar2 - h->ap_gpa);
 		u32 tbl = cfg_read(va, msix + PCI_MSIX_TABLE, 4) & PCI_MSIX_TABLE_OFFSET;
 
-		if (tbl + VPCI_TESTFN_MSIX_VECTORS * PCI_MSIX_ENTRY_SIZE > PAGE_SIZE)
+		/*
+		 * Read through the window while other CPUs storm it: tbl may
+		 * be anything (all-ones, say), so check it without overflow.
+		 */
+		if (tbl > PAGE_SIZE - VPCI_TESTFN_MSIX_VECTORS * PCI_MSIX_ENTRY_SIZE)
 			goto out;
 		table += tbl;
 		for (u32 v = 0; v < VPCI_TESTFN_MSIX_VECTORS; v++) {
