@@ -1,47 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * boot.c - options, run directory, QEMU argv, session, verdict, report.
+ * boot.c - one boot: resolve config and kernel, make the plan
+ * (run-plan.c), print it, then execute it: the run's files, the session,
+ * the verdict, the report.
  */
 #include "boot.h"
-#include "config.h"
-#include "qemu-cmd.h"
-#include "report.h"
-#include "rig-command.h"
-#include "scenarios.h"
-#include "session.h"
-#include "symbols.h"
 #include "gdb.h"
 #include "hazards.h"
-#include "vpci-devices.h"
 #include "replay.h"
+#include "report.h"
+#include "rig-command.h"
+#include "run-plan.h"
+#include "session.h"
+#include "symbols.h"
+#include "vpci-devices.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-/* The run directory: --keep DIR or build/runs/<time>-<scenario>-<pid>;
- * created unless @create is FALSE (--dry-run). */
 static char *
-make_run_dir (const RigRunOptions *opts, gboolean create, GError **error)
+default_run_dir (const RigRunOptions *opts)
 {
-	g_autofree char *dir = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+	g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
 
-	if (opts->keep) {
-		dir = g_canonicalize_filename (opts->keep, NULL);
-	} else {
-		g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-		g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-		g_autofree char *name = g_strdup_printf ("%s-%s-%d", stamp, opts->scenario, (int) getpid ());
+	return rig_run_plan_dir (opts, stamp, (int) getpid ());
+}
 
-		dir = g_build_filename (rig_top_dir (), "build", "runs", name, NULL);
-	}
-	if (create && g_mkdir_with_parents (dir, 0755) < 0) {
+static gboolean
+make_dir (const char *dir, GError **error)
+{
+	if (g_mkdir_with_parents (dir, 0755) == 0)
+		return TRUE;
+	{
 		int saved = errno;
 
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create run directory %s: %s",
 		             dir, g_strerror (saved));
-		return NULL;
 	}
-	return g_steal_pointer (&dir);
+	return FALSE;
 }
 
 static gboolean
@@ -110,36 +107,20 @@ rig_boot (const RigRunOptions *opts, RigVerdictResult *result, GCancellable *can
 	return rig_boot_timed (opts, result, NULL, NULL, cancellable, error);
 }
 
-gboolean
-rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *seconds,
-                char **run_dir_out, GCancellable *cancellable, GError **error)
+/* Config and kernel for @opts.  A build tree is prepared first, except
+ * for --dry-run (which shows the last preparation, if any) and --replay
+ * (which boots the recording's copies: the tree may be gone). */
+static gboolean
+resolve_inputs (const RigRunOptions *opts, RigConfig **config_out, RigKernel **kernel_out,
+                void (*say) (const char *, ...), GCancellable *cancellable, GError **error)
 {
 	g_autofree char *config_path = opts->config ? g_strdup (opts->config) : rig_config_default_path ();
-	g_autoptr(RigConfig) config = NULL;
+	g_autoptr(RigConfig) config = rig_config_load (config_path, error);
 	g_autoptr(RigKernel) kernel = NULL;
-	g_autofree char *run_dir = NULL;
-	g_autofree char *cmdline = NULL;
-	g_autofree char *cmdline_path = NULL;
-	g_autofree char *cmdline_file = NULL;
-	g_autofree char *symbol = NULL;
-	g_autoptr(RigTranscript) t = NULL;
-	g_autoptr(GError) local = NULL;
-	g_auto(GStrv) argv = NULL;
-	RigSessionParams params = { 0 };
-	RigSessionInfo info = { 0 };
-	RigReport report = { 0 };
-	guint gdb_watch;
-	/* with --json, stdout carries the JSON object alone */
-	void (*say) (const char *, ...) = opts->quiet ? say_nothing :
-	                                   opts->json ? g_printerr : g_print;
 
-	memset (result, 0, sizeof *result);
-	config = rig_config_load (config_path, error);
 	if (!config)
 		return FALSE;
 	if (opts->replay_dir) {
-		/* the recording has its own copies of kernel, initramfs and
-		 * modules (replay.c); a build tree it came from may be gone */
 		kernel = rig_config_get_kernel (config, opts->kernel, NULL);
 		if (!kernel) {
 			kernel = g_new0 (RigKernel, 1);
@@ -150,7 +131,6 @@ rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *sec
 		if (!kernel)
 			return FALSE;
 		if (kernel->tree && opts->dry_run) {
-			/* no preparation: show what the last one chose, if any */
 			if (!rig_kernel_load_prepared (kernel, NULL)) {
 				say ("kernel tree: %s not prepared yet; a run prepares it into %s and "
 				     "chooses its image\n", kernel->tree, kernel->tree_out);
@@ -161,95 +141,114 @@ rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *sec
 			return FALSE;
 		}
 	}
-	/* --dry-run: nothing is created, written or started */
-	run_dir = make_run_dir (opts, !opts->dry_run, error);
-	if (!run_dir)
-		return FALSE;
-	if (run_dir_out)
-		*run_dir_out = g_strdup (run_dir);
-	if (!opts->dry_run && !rig_replay_prepare (opts, config, kernel, error))
-		return FALSE;
+	*config_out = g_steal_pointer (&config);
+	*kernel_out = g_steal_pointer (&kernel);
+	return TRUE;
+}
 
-	argv = rig_qemu_argv (config, kernel, opts, run_dir);
-	cmdline = rig_argv_to_string ((const char *const *) argv);
-	say ("run directory: %s%s\n", run_dir, opts->dry_run ? " (not created: --dry-run)" : "");
-	say ("%s\n", cmdline);
-	if (opts->dry_run)
-		return TRUE;
-	cmdline_path = g_build_filename (run_dir, "cmdline", NULL);
-	cmdline_file = g_strconcat (cmdline, "\n", NULL);
-	if (!g_file_set_contents (cmdline_path, cmdline_file, -1, &local)) {
+/* Everything the plan says exists before QEMU starts. */
+static gboolean
+make_run_files (const RigRunPlan *plan, void (*say) (const char *, ...), GError **error)
+{
+	g_autofree char *path = g_build_filename (plan->run_dir, "cmdline", NULL);
+	g_autofree char *text = g_strconcat (plan->argv_text, "\n", NULL);
+	g_autoptr(GError) local = NULL;
+
+	if (!make_dir (plan->run_dir, error))
+		return FALSE;
+	if (!g_file_set_contents (path, text, -1, &local)) {
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", local->message);
 		return FALSE;
 	}
-	rig_replay_save_cmdline (opts, cmdline_file);
-	if (!rig_vpci_prepare_run_dir (opts, run_dir, error))
+	if (plan->disk_path && !rig_vpci_create_disk (plan->disk_path, plan->disk_mib, error))
 		return FALSE;
-	{
-		g_autofree char *script = rig_replay_gdb_script (opts, run_dir, &local);
+	if (!rig_replay_setup (plan, say, error))
+		return FALSE;
+	return check_file ("QEMU binary", plan->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) &&
+	       check_file ("kernel", plan->kernel_image, G_FILE_TEST_IS_REGULAR, error) &&
+	       check_file ("initramfs", plan->initramfs, G_FILE_TEST_IS_REGULAR, error);
+}
 
-		if (script)
-			say ("gdb: the replay waits for gdb at its first instruction; connect with:\n"
-			     "  gdb -x %s\n", script);
-		else if (local)
-			g_printerr ("warning: no gdb script: %s\n", local->message);
-		g_clear_error (&local);
+/* After QEMU: the logs into the transcript, then the verdict. */
+static void
+classify_run (const RigRunPlan *plan, RigTranscript *t, RigVerdictResult *result,
+              char **symbol)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *hz = g_build_filename (plan->run_dir, RIG_HAZARD_LOG, NULL);
+
+	read_log (plan->run_dir, "tap.log", &t->tap);
+	read_log (plan->run_dir, "console.log", &t->console);
+	if (!g_file_get_contents (hz, &t->hazards, NULL, NULL))
+		t->hazards = NULL;
+	t->expect_hazards = plan->expect_hazards;
+	rig_replay_fix_transcript (&plan->rr, t);
+	if (!rig_transcript_save (t, plan->run_dir, &local))
+		g_printerr ("warning: saving the transcript: %s\n", local->message);
+
+	rig_classify (t, result);
+	rig_hazards_symbolize (result->hazards, t->tap, plan->modules_dir);
+	if (result->have_rip) {
+		/* the guest's own /proc/kallsyms, if it saved one, covers modules */
+		g_autofree char *kallsyms = g_build_filename (plan->run_dir, "kallsyms", NULL);
+
+		*symbol = rig_symbolize (kallsyms, result->rip);
+		if (!*symbol)
+			*symbol = rig_symbolize (plan->system_map, result->rip);
 	}
+}
 
-	if (!check_file ("QEMU binary", config->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) ||
-	    !check_file ("kernel", kernel->kernel, G_FILE_TEST_IS_REGULAR, error) ||
-	    !check_file ("initramfs", kernel->initramfs, G_FILE_TEST_IS_REGULAR, error))
+gboolean
+rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *seconds,
+                char **run_dir_out, GCancellable *cancellable, GError **error)
+{
+	g_autoptr(RigConfig) config = NULL;
+	g_autoptr(RigKernel) kernel = NULL;
+	g_autoptr(RigRunPlan) plan = NULL;
+	g_autofree char *run_dir = NULL;
+	g_autofree char *described = NULL;
+	g_autofree char *symbol = NULL;
+	g_autoptr(RigTranscript) t = NULL;
+	RigSessionParams params = { 0 };
+	RigSessionInfo info = { 0 };
+	RigReport report = { 0 };
+	guint gdb_watch;
+	/* with --json, stdout carries the JSON object alone */
+	void (*say) (const char *, ...) = opts->quiet ? say_nothing :
+	                                   opts->json ? g_printerr : g_print;
+
+	memset (result, 0, sizeof *result);
+	if (!resolve_inputs (opts, &config, &kernel, say, cancellable, error))
+		return FALSE;
+	run_dir = default_run_dir (opts);
+	plan = rig_run_plan_new (opts, config, kernel, run_dir);
+	if (run_dir_out)
+		*run_dir_out = g_strdup (plan->run_dir);
+	described = rig_run_plan_describe (plan, opts->dry_run);
+	say ("%s", described);
+	/* --dry-run: nothing is created, written or started */
+	if (opts->dry_run)
+		return TRUE;
+	if (!make_run_files (plan, say, error))
 		return FALSE;
 
 	t = rig_transcript_new ();
-	params.run_dir = run_dir;
-	params.argv = (const char *const *) argv;
-	/* with --gdb the user may sit at a breakpoint for as long as they like */
-	params.timeout = opts->gdb_port ? 0 : opts->timeout;
-	params.console = opts->console;
-	params.query_pci = rig_vpci_wanted (opts);
-	params.hotplug = rig_vpci_hotplug_spec (opts);
-	params.replay = opts->replay_dir != NULL;
-	gdb_watch = rig_gdb_watch (opts, kernel, run_dir);
+	params.run_dir = plan->run_dir;
+	params.argv = (const char *const *) plan->argv;
+	params.timeout = plan->timeout;
+	params.console = plan->console;
+	params.query_pci = plan->vpci_bus;
+	params.hotplug = plan->hotplug;
+	params.replay = plan->rr.mode == RIG_RR_REPLAY;
+	gdb_watch = rig_gdb_watch (plan);
 	rig_session_run (&params, t, &info, cancellable);
 	if (gdb_watch && g_main_context_find_source_by_id (NULL, gdb_watch))
 		g_source_remove (gdb_watch);
 
-	read_log (run_dir, "tap.log", &t->tap);
-	read_log (run_dir, "console.log", &t->console);
-	{
-		g_autofree char *hz = g_build_filename (run_dir, RIG_HAZARD_LOG, NULL);
-		const RigScenario *sc = rig_scenario_lookup (opts->scenario);
-
-		if (!g_file_get_contents (hz, &t->hazards, NULL, NULL))
-			t->hazards = NULL;
-		t->expect_hazards = sc && sc->expect_hazards;
-	}
-	rig_replay_fix_transcript (opts, t);
-	if (!rig_transcript_save (t, run_dir, &local)) {
-		g_printerr ("warning: saving the transcript: %s\n", local->message);
-		g_clear_error (&local);
-	}
-
-	rig_classify (t, result);
-	{
-		g_autofree char *kodir = opts->replay_dir ? rig_replay_modules_dir (opts) :
-			g_strdup (kernel->modules_dir);
-
-		rig_hazards_symbolize (result->hazards, t->tap, kodir);
-	}
-	if (result->have_rip) {
-		/* the guest's own /proc/kallsyms, if it saved one, covers modules */
-		g_autofree char *kallsyms = g_build_filename (run_dir, "kallsyms", NULL);
-
-		symbol = rig_symbolize (kallsyms, result->rip);
-		if (!symbol)
-			symbol = rig_symbolize (kernel->system_map, result->rip);
-	}
-
+	classify_run (plan, t, result, &symbol);
 	report.opts = opts;
 	report.result = result;
-	report.run_dir = run_dir;
+	report.run_dir = plan->run_dir;
 	report.registers = info.registers;
 	report.rip_symbol = symbol;
 	report.seconds = info.seconds;
@@ -264,11 +263,11 @@ rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *sec
 		rig_report_print_text (&report);
 	}
 	rig_session_info_clear (&info);
-	rig_replay_finish (opts, run_dir, result, say);
+	rig_replay_finish (plan, result, say);
 
 	if (result->verdict == RIG_VERDICT_ERROR) {
 		if (!opts->quiet)
-			print_qemu_stderr (run_dir);
+			print_qemu_stderr (plan->run_dir);
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", result->reason);
 		return FALSE;
 	}

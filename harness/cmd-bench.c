@@ -21,6 +21,7 @@
  * Medians over --reps repetitions.
  */
 #include "boot.h"
+#include "run-plan.h"
 #include "lines.h"
 #include "config.h"
 #include "rig-command.h"
@@ -362,46 +363,29 @@ text_row (Bench *b, const char *label, const Sample *s, const char *extra)
 
 /* ----------------------------------------------------------- stock boot */
 
-/* A newc cpio archive entry (no hard links; ino from a counter). */
-static void
-cpio_entry (GString *out, guint *ino, const char *name, guint mode, guint rmaj, guint rmin,
-            const char *data, gsize len)
-{
-	gsize namesize = strlen (name) + 1;
-
-	g_string_append_printf (out, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-	                        (*ino)++, mode, 0u, 0u, 1u, 0u, (guint) len, 0u, 0u, rmaj, rmin,
-	                        (guint) namesize, 0u);
-	g_string_append_len (out, name, namesize);
-	while (out->len % 4)
-		g_string_append_c (out, '\0');
-	if (len)
-		g_string_append_len (out, data, len);
-	while (out->len % 4)
-		g_string_append_c (out, '\0');
-}
-
 /* DIR/stock-initramfs.cpio: /bin/busybox (busybox-static), /dev/console and
- * an /init script that powers off at once. */
+ * an /init script that powers off at once, written by the rig's one cpio
+ * writer (images/mkcpio.py). */
 static char *
-stock_initramfs (const char *dir, GError **error)
+stock_initramfs (const char *dir, GCancellable *cancellable, GError **error)
 {
 	static const char init[] = "#!/bin/busybox sh\n/bin/busybox poweroff -f\n";
-	g_autofree char *busybox = NULL;
 	g_autofree char *path = g_build_filename (dir, "stock-initramfs.cpio", NULL);
-	g_autoptr(GString) cpio = g_string_new (NULL);
-	gsize len;
-	guint ino = 1;
+	g_autofree char *init_path = g_build_filename (dir, "stock-init", NULL);
+	g_autofree char *list_path = g_build_filename (dir, "stock-initramfs.list", NULL);
+	g_autofree char *mkcpio = g_build_filename (rig_top_dir (), "images", "mkcpio.py", NULL);
+	g_autofree char *list = g_strdup_printf ("dir bin 0755\ndir dev 0755\n"
+	                                         "nod dev/console 0600 c 5 1\n"
+	                                         "file bin/busybox /bin/busybox 0755\n"
+	                                         "file init %s 0755\n", init_path);
+	g_autoptr(GSubprocess) p = NULL;
 
-	if (!g_file_get_contents ("/bin/busybox", &busybox, &len, error))
+	if (!g_file_set_contents (init_path, init, -1, error) ||
+	    !g_file_set_contents (list_path, list, -1, error))
 		return NULL;
-	cpio_entry (cpio, &ino, "bin", 040755, 0, 0, NULL, 0);
-	cpio_entry (cpio, &ino, "dev", 040755, 0, 0, NULL, 0);
-	cpio_entry (cpio, &ino, "dev/console", 020600, 5, 1, NULL, 0);
-	cpio_entry (cpio, &ino, "bin/busybox", 0100755, 0, 0, busybox, len);
-	cpio_entry (cpio, &ino, "init", 0100755, 0, 0, init, sizeof init - 1);
-	cpio_entry (cpio, &ino, "TRAILER!!!", 0, 0, 0, NULL, 0);
-	if (!g_file_set_contents (path, cpio->str, cpio->len, error))
+	p = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, error, "python3", mkcpio, list_path, path,
+	                      NULL);
+	if (!p || !g_subprocess_wait_check (p, cancellable, error))
 		return NULL;
 	return g_steal_pointer (&path);
 }
@@ -412,40 +396,26 @@ static gboolean
 stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *initramfs,
                  guint smp, guint rep, gboolean *powered_off, double *seconds, char **run_dir)
 {
-	g_autoptr(GStrvBuilder) sb = g_strv_builder_new ();
-	g_auto(GStrv) argv = NULL;
 	g_autoptr(RigTranscript) t = rig_transcript_new ();
 	g_autofree char *dir = g_strdup_printf ("%s/stock-smp%u-%u", b->dir, smp, rep);
-	g_autofree char *smp_s = g_strdup_printf ("%u", smp);
-	g_autofree char *con = g_strdup_printf ("file,id=con,path=%s/console.log", dir);
-	g_autofree char *qmp = g_strdup_printf ("socket,id=qmp,path=%s/qmp.sock,server=off", dir);
+	g_autoptr(RigRunPlan) plan = NULL;
+	RigRunOptions opts;
 	RigSessionParams params = { 0 };
 	RigSessionInfo info = { 0 };
 
 	if (g_mkdir_with_parents (dir, 0755) < 0)
 		return FALSE;
-	g_strv_builder_add_many (sb, config->qemu_binary, "-M", "q35", "-nodefaults",
-	                         "-no-user-config", "-display", "none",
-	                         "-accel", "tcg,thread=multi", "-smp", smp_s, "-m", "512", NULL);
-	for (guint i = 0; config->firmware_dirs[i]; i++)
-		if (*config->firmware_dirs[i])
-			g_strv_builder_add_many (sb, "-L", config->firmware_dirs[i], NULL);
-	/* Debian's default kernel command line is "quiet"; nothing else tuned */
-	g_strv_builder_add_many (sb, "-kernel", bzimage, "-initrd", initramfs,
-	                         "-append", "console=ttyS0 quiet",
-	                         "-action", "reboot=shutdown,shutdown=pause,panic=pause",
-	                         "-chardev", con, "-serial", "chardev:con",
-	                         "-chardev", qmp, "-mon", "chardev=qmp,mode=control", NULL);
-	argv = g_strv_builder_end (sb);
+	rig_run_options_init (&opts);
+	opts.smp = smp;
+	plan = rig_run_plan_new_stock (&opts, config, bzimage, initramfs, dir);
 	{
-		g_autofree char *line = g_strjoinv (" ", argv);
 		g_autofree char *path = g_build_filename (dir, "cmdline", NULL);
-		g_autofree char *text = g_strconcat (line, "\n", NULL);
+		g_autofree char *text = g_strconcat (plan->argv_text, "\n", NULL);
 
 		g_file_set_contents (path, text, -1, NULL);
 	}
 	params.run_dir = dir;
-	params.argv = (const char *const *) argv;
+	params.argv = (const char *const *) plan->argv;
 	params.timeout = b->timeout;
 	params.console = RIG_CONSOLE_FILE;
 	rig_session_run (&params, t, &info, b->cancellable);
@@ -464,6 +434,8 @@ stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *i
 	}
 	rig_transcript_save (t, dir, NULL);
 	rig_session_info_clear (&info);
+	g_clear_pointer (&plan, rig_run_plan_free);
+	rig_run_options_clear (&opts);
 	*run_dir = g_steal_pointer (&dir);
 	return TRUE;
 }
@@ -487,7 +459,7 @@ section_boot (Bench *b, GError **error)
 		             RIG_DEFAULT_KERNEL);
 		return FALSE;
 	}
-	initramfs = stock_initramfs (b->dir, error);
+	initramfs = stock_initramfs (b->dir, b->cancellable, error);
 	if (!initramfs)
 		return FALSE;
 

@@ -7,8 +7,7 @@
 
 #include <glib.h>
 
-#include "run-options.h"
-#include "config.h"
+#include "run-plan.h"
 
 
 /* The first lines of every gdb script the harness writes (--gdb and
@@ -23,13 +22,20 @@
 /* -gdb tcp:127.0.0.1:PORT and the third serial port (ttyS2 -> RUN/kallsyms). */
 void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *run_dir);
 
-/* Follow RUN/tap.log from the default main context (the session's loop);
- * on the agent's "# gdb: ready", write RUN/gdb-script (and
- * RUN/kernel-symbols.o from RUN/kallsyms) and print the line to paste.
- * Returns a source id for g_source_remove(), 0 without --gdb. */
-guint rig_gdb_watch (const RigRunOptions *opts, const RigKernel *kernel, const char *run_dir);
+/* gdb-watch.c: follow RUN/tap.log from the default main context (the
+ * session's loop); on the agent's "# gdb: ready", write RUN/gdb-script
+ * (and RUN/kernel-symbols.o from RUN/kallsyms, with `as`) and print the
+ * line to paste.  Returns a source id for g_source_remove(), 0 unless
+ * plan->gdb_live. */
+guint rig_gdb_watch (const RigRunPlan *plan);
+
+/* Does the kernel come with its own symbol file for gdb? */
+gboolean rig_gdb_kernel_has_symbols (const RigKernel *kernel);
 
 /* Writes RUN/gdb-script from a TAP log with "# gdb: section" lines;
- * FALSE if the log has no "# gdb: ready" yet.  (Exposed for tests.) */
+ * FALSE if the log has no "# gdb: ready" yet.  @ksym: the gdb command
+ * that loads RUN/kernel-symbols.o, for a kernel without a symbol file
+ * (else NULL, and @ksym_error says why). */
 gboolean rig_gdb_write_script (const char *tap, const RigKernel *kernel, guint port,
-                               const char *run_dir, char **script_path, GError **error);
+                               const char *run_dir, const char *ksym, const char *ksym_error,
+                               char **script_path, GError **error);

@@ -6,7 +6,6 @@
 #include "qemu-opt.h"
 #include "gdb.h"
 #include "vpci-devices.h"
-#include "replay.h"
 #include "scenarios.h"
 
 #include <string.h>
@@ -51,16 +50,13 @@ rig_kernel_cmdline (const RigRunOptions *opts)
 	                        opts->remap ? "" : " vpci.remap=off");
 }
 
-GStrv
-rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
-               const RigRunOptions *opts, const char *run_dir)
+/* What every boot shares: the machine, TCG, memory, firmware dirs. */
+static void
+add_machine (GStrvBuilder *b, const RigRunPlan *plan, const RigConfig *config)
 {
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-	g_autofree char *dir = rig_qemu_opt_escape (run_dir);
-	g_autofree char *append = rig_kernel_cmdline (opts);
-	g_autofree char *icount = rig_replay_icount_arg (opts);
+	const RigRunOptions *opts = plan->opts;
 
-	add (b, config->qemu_binary);
+	add (b, plan->qemu_binary);
 	add (b, "-M"); add (b, "q35");
 	add (b, "-nodefaults");
 	add (b, "-no-user-config");
@@ -68,11 +64,13 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	if (opts->icount) {
 		/* one thread, vCPUs in round robin, time from instruction counts */
 		add (b, "-accel"); add (b, "tcg,thread=single");
-		add (b, "-icount"); add (b, icount);   /* + rr=record|replay (replay.c) */
+		add (b, "-icount"); add (b, plan->rr.icount);   /* + rr= (replay.c) */
 		/* nothing from the host may steer the guest: its clock, its RNG */
 		add (b, "-rtc"); add (b, "base=2000-01-01T00:00:00,clock=vm");
 		add (b, "-seed"); addf (b, "%" G_GUINT64_FORMAT, opts->seed);
-		rig_replay_add_qemu_args (b, opts);
+		if (plan->rr.snapshot_drive) {
+			add (b, "-drive"); add (b, plan->rr.snapshot_drive);
+		}
 	} else {
 		add (b, "-accel"); add (b, "tcg,thread=multi");
 	}
@@ -83,15 +81,38 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 			continue;
 		add (b, "-L"); add (b, config->firmware_dirs[i]);
 	}
+}
+
+/* Every reset or power-off stops the VM with QEMU alive, for QMP. */
+static void
+add_action (GStrvBuilder *b)
+{
+	add (b, "-action"); add (b, "reboot=shutdown,shutdown=pause,panic=pause");
+}
+
+static void
+add_qmp (GStrvBuilder *b, const char *dir)
+{
+	add (b, "-chardev"); addf (b, "socket,id=qmp,path=%s/qmp.sock,server=off", dir);
+	add (b, "-mon"); add (b, "chardev=qmp,mode=control");
+}
+
+GStrv
+rig_qemu_argv (const RigRunPlan *plan, const RigConfig *config)
+{
+	const RigRunOptions *opts = plan->opts;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+	g_autofree char *dir = rig_qemu_opt_escape (plan->run_dir);
+
+	add_machine (b, plan, config);
 	if (config->qboot && *config->qboot) {
 		add (b, "-bios"); add (b, config->qboot);
 	}
-	add (b, "-kernel"); add (b, kernel->kernel);
-	add (b, "-initrd"); add (b, kernel->initramfs);
-	add (b, "-append"); add (b, append);
-	/* every reset/power-off stops the VM with QEMU alive, for QMP */
-	add (b, "-action"); add (b, "reboot=shutdown,shutdown=pause,panic=pause");
-	if (opts->console == RIG_CONSOLE_STDIO) {
+	add (b, "-kernel"); add (b, plan->kernel_image);
+	add (b, "-initrd"); add (b, plan->initramfs);
+	add (b, "-append"); add (b, plan->kernel_cmdline);
+	add_action (b);
+	if (plan->console == RIG_CONSOLE_STDIO) {
 		/* signal=off: Ctrl-C reaches the guest shell; mux: Ctrl-a x quits */
 		add (b, "-chardev"); add (b, "stdio,id=con,mux=on,signal=off");
 	} else {
@@ -101,34 +122,27 @@ rig_qemu_argv (const RigConfig *config, const RigKernel *kernel,
 	add (b, "-chardev"); addf (b, "file,id=tap,path=%s/tap.log", dir);
 	add (b, "-serial"); add (b, "chardev:tap");
 	add (b, "-device"); add (b, "pvpanic");
-	rig_vpci_add_qemu_args (b, opts, run_dir);
-	add (b, "-chardev"); addf (b, "socket,id=qmp,path=%s/qmp.sock,server=off", dir);
-	add (b, "-mon"); add (b, "chardev=qmp,mode=control");
-	rig_gdb_add_qemu_args (b, opts, run_dir);
-	add (b, "-D"); addf (b, "%s/qemu.log", run_dir);
+	rig_vpci_add_qemu_args (b, opts, plan->run_dir);
+	add_qmp (b, dir);
+	rig_gdb_add_qemu_args (b, opts, plan->run_dir);
+	add (b, "-D"); addf (b, "%s/qemu.log", plan->run_dir);
 	add (b, "-d"); add (b, "guest_errors");
 	return g_strv_builder_end (b);
 }
 
-char *
-rig_argv_to_string (const char *const *argv)
+GStrv
+rig_qemu_argv_stock (const RigRunPlan *plan, const RigConfig *config)
 {
-	g_autoptr(GString) s = g_string_new (NULL);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+	g_autofree char *dir = rig_qemu_opt_escape (plan->run_dir);
 
-	for (guint i = 0; argv[i]; i++) {
-		const char *a = argv[i];
-		gboolean plain = *a != '\0';
-
-		for (const char *p = a; *p && plain; p++)
-			plain = g_ascii_isalnum (*p) || strchr ("-_./=,:+@%", *p);
-		if (i)
-			g_string_append_c (s, ' ');
-		if (plain) {
-			g_string_append (s, a);
-		} else {
-			g_autofree char *q = g_shell_quote (a);
-			g_string_append (s, q);
-		}
-	}
-	return g_string_free (g_steal_pointer (&s), FALSE);
+	add_machine (b, plan, config);
+	add (b, "-kernel"); add (b, plan->kernel_image);
+	add (b, "-initrd"); add (b, plan->initramfs);
+	add (b, "-append"); add (b, plan->kernel_cmdline);
+	add_action (b);
+	add (b, "-chardev"); addf (b, "file,id=con,path=%s/console.log", dir);
+	add (b, "-serial"); add (b, "chardev:con");
+	add_qmp (b, dir);
+	return g_strv_builder_end (b);
 }

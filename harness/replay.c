@@ -24,9 +24,8 @@
 #include "qemu-opt.h"
 #include "lines.h"
 #include "gdb.h"
-#include "options.h"
 #include "hazards.h"
-#include "scenarios.h"
+#include "rig-exit.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -37,12 +36,6 @@
 #define SNAPSHOT_IMG "rr.qcow2"
 #define KERNEL_COPY  "vmlinux"
 #define INITRD_COPY  "initramfs.cpio"
-
-static const char *
-rr_dir (const RigRunOptions *opts)
-{
-	return opts->record_dir ? opts->record_dir : opts->replay_dir;
-}
 
 /* ---------------------------------------------------------------- qcow2 */
 
@@ -89,7 +82,89 @@ rig_replay_write_qcow2 (const char *path, guint64 size, GError **error)
 	return g_file_set_contents (path, (const char *) img, 4 * cluster, error);
 }
 
-/* ---------------------------------------------------------------- options */
+/* ---------------------------------------------------------------- plan */
+
+void
+rig_replay_plan (RigRunPlan *plan)
+{
+	const RigRunOptions *opts = plan->opts;
+	RigReplayPlan *rr = &plan->rr;
+	g_autofree char *edir = NULL;
+
+	rr->dir = g_strdup (opts->record_dir ? opts->record_dir : opts->replay_dir);
+	if (!rr->dir) {
+		rr->mode = RIG_RR_NONE;
+		rr->icount = g_strdup ("shift=0,sleep=off");
+		return;
+	}
+	rr->mode = opts->record_dir ? RIG_RR_RECORD : RIG_RR_REPLAY;
+	edir = rig_qemu_opt_escape (rr->dir);
+	rr->icount = g_strdup_printf ("shift=0,sleep=off,rr=%s,rrfile=%s/" REPLAY_LOG
+	                              ",rrsnapshot=" RIG_REPLAY_SNAPSHOT,
+	                              rr->mode == RIG_RR_RECORD ? "record" : "replay", edir);
+	rr->snapshot_drive = g_strdup_printf ("file=%s/" SNAPSHOT_IMG ",format=qcow2,if=none,id=rr",
+	                                      edir);
+	rr->snapshot_img = g_build_filename (rr->dir, SNAPSHOT_IMG, NULL);
+	rr->modules_dir = g_build_filename (rr->dir, "modules", NULL);
+
+	if (rr->mode == RIG_RR_RECORD) {
+		g_autofree char *qemu = g_canonicalize_filename (plan->qemu_binary, NULL);
+		char *real = realpath (qemu, NULL);
+
+		/* the replay needs this very build, wherever the tree moves */
+		g_free (plan->qemu_binary);
+		plan->qemu_binary = g_strdup (real ? real : qemu);
+		free (real);
+		rr->kernel_from = g_steal_pointer (&plan->kernel_image);
+		rr->initramfs_from = g_steal_pointer (&plan->initramfs);
+		rr->modules_from = g_strdup (plan->modules_dir);
+		rr->record_args = rig_run_options_to_args (opts, plan->kernel_name);
+	} else {
+		g_autofree char *ini = g_build_filename (rr->dir, RIG_RECORD_INI, NULL);
+		g_autoptr(GKeyFile) kf = g_key_file_new ();
+		g_autofree char *qemu = NULL;
+		const char *need[] = { REPLAY_LOG, SNAPSHOT_IMG, KERNEL_COPY, INITRD_COPY, NULL };
+
+		for (guint i = 0; need[i] && !rr->missing; i++) {
+			g_autofree char *p = g_build_filename (rr->dir, need[i], NULL);
+
+			if (!g_file_test (p, G_FILE_TEST_IS_REGULAR))
+				rr->missing = g_strdup (need[i]);
+		}
+		if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
+			qemu = g_key_file_get_string (kf, "record", "qemu-binary", NULL);
+		if (qemu && g_file_test (qemu, G_FILE_TEST_IS_EXECUTABLE)) {
+			g_free (plan->qemu_binary);
+			plan->qemu_binary = g_steal_pointer (&qemu);
+		} else if (qemu) {
+			rr->qemu_gone = g_steal_pointer (&qemu);
+		}
+		/* symbolise with the recording's .ko files */
+		g_free (plan->modules_dir);
+		plan->modules_dir = g_strdup (rr->modules_dir);
+	}
+	g_free (plan->kernel_image);
+	plan->kernel_image = g_build_filename (rr->dir, KERNEL_COPY, NULL);
+	g_free (plan->initramfs);
+	plan->initramfs = g_build_filename (rr->dir, INITRD_COPY, NULL);
+}
+
+void
+rig_replay_plan_clear (RigReplayPlan *rr)
+{
+	g_free (rr->dir);
+	g_free (rr->icount);
+	g_free (rr->snapshot_drive);
+	g_free (rr->snapshot_img);
+	g_free (rr->modules_dir);
+	g_free (rr->kernel_from);
+	g_free (rr->initramfs_from);
+	g_free (rr->modules_from);
+	g_strfreev (rr->record_args);
+	g_free (rr->missing);
+	g_free (rr->qemu_gone);
+	memset (rr, 0, sizeof *rr);
+}
 
 /* ---------------------------------------------------------------- files */
 
@@ -107,175 +182,68 @@ copy_file (const char *from, const char *to, GError **error)
 }
 
 static gboolean
-record_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
-                GError **error)
+record_setup (const RigRunPlan *plan, GError **error)
 {
-	const char *dir = opts->record_dir;
-	g_autofree char *kcopy = g_build_filename (dir, KERNEL_COPY, NULL);
-	g_autofree char *icopy = g_build_filename (dir, INITRD_COPY, NULL);
-	g_autofree char *img = g_build_filename (dir, SNAPSHOT_IMG, NULL);
-	g_autofree char *mods = g_build_filename (dir, "modules", NULL);
-	const char *kodir = kernel->modules_dir;
-	g_autofree char *ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
-	g_autofree char *log = g_build_filename (dir, REPLAY_LOG, NULL);
-	g_autofree char *qemu = g_canonicalize_filename (config->qemu_binary, NULL);
-	g_autofree char *real = realpath (qemu, NULL);
+	const RigReplayPlan *rr = &plan->rr;
+	g_autofree char *ini = g_build_filename (rr->dir, RIG_RECORD_INI, NULL);
+	g_autofree char *log = g_build_filename (rr->dir, REPLAY_LOG, NULL);
+	g_autofree char *cmdline = g_build_filename (rr->dir, "cmdline", NULL);
+	g_autofree char *cmdline_text = g_strconcat (plan->argv_text, "\n", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
-	g_auto(GStrv) args = rig_run_options_to_args (opts, kernel->name);
 	g_autoptr(GDir) d = NULL;
 	const char *name;
 
-	if (g_mkdir_with_parents (mods, 0755) < 0) {
+	if (g_mkdir_with_parents (rr->modules_dir, 0755) < 0) {
 		int saved = errno;
 
-		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create %s: %s", mods,
-		             g_strerror (saved));
-		return FALSE;
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create %s: %s",
+		             rr->modules_dir, g_strerror (saved));
+		goto fail;
 	}
 	g_unlink (log);
-	if (!copy_file (kernel->kernel, kcopy, error) ||
-	    !copy_file (kernel->initramfs, icopy, error) ||
-	    !rig_replay_write_qcow2 (img, 64 << 20, error))
+	if (!copy_file (rr->kernel_from, plan->kernel_image, error) ||
+	    !copy_file (rr->initramfs_from, plan->initramfs, error) ||
+	    !rig_replay_write_qcow2 (rr->snapshot_img, 64 << 20, error))
 		goto fail;
-	d = g_dir_open (kodir, 0, NULL);
+	d = g_dir_open (rr->modules_from, 0, NULL);
 	while (d && (name = g_dir_read_name (d))) {
-		g_autofree char *from = g_build_filename (kodir, name, NULL);
-		g_autofree char *to = g_build_filename (mods, name, NULL);
+		g_autofree char *from = g_build_filename (rr->modules_from, name, NULL);
+		g_autofree char *to = g_build_filename (rr->modules_dir, name, NULL);
 
 		if (g_str_has_suffix (name, ".ko") && !copy_file (from, to, error))
 			goto fail;
 	}
 	g_key_file_set_comment (kf, NULL, NULL, " vpci-rig run --record: replay with "
 	                        "'vpci-rig run --replay DIR [--gdb]' (docs/debugging.md)", NULL);
-	g_key_file_set_string_list (kf, "record", "args", (const char *const *) args,
-	                            g_strv_length (args));
-	g_key_file_set_string (kf, "record", "qemu-binary", real ? real : qemu);
-	g_key_file_set_string (kf, "record", "kernel", kernel->kernel);
-	g_key_file_set_string (kf, "record", "initramfs", kernel->initramfs);
-	if (!g_key_file_save_to_file (kf, ini, error))
+	g_key_file_set_string_list (kf, "record", "args", (const char *const *) rr->record_args,
+	                            g_strv_length (rr->record_args));
+	g_key_file_set_string (kf, "record", "qemu-binary", plan->qemu_binary);
+	g_key_file_set_string (kf, "record", "kernel", rr->kernel_from);
+	g_key_file_set_string (kf, "record", "initramfs", rr->initramfs_from);
+	if (!g_key_file_save_to_file (kf, ini, error) ||
+	    !g_file_set_contents (cmdline, cmdline_text, -1, error))
 		goto fail;
-	g_free (kernel->kernel);
-	kernel->kernel = g_steal_pointer (&kcopy);
-	g_free (kernel->initramfs);
-	kernel->initramfs = g_steal_pointer (&icopy);
-	g_free (config->qemu_binary);
-	config->qemu_binary = g_strdup (real ? real : qemu);
-	free (real);
-	real = NULL;
 	return TRUE;
 fail:
-	g_prefix_error (error, "--record %s: ", dir);
+	g_prefix_error (error, "--record %s: ", rr->dir);
 	return FALSE;
 }
 
-static gboolean
-replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
-                GError **error)
+/* --replay --gdb: RUN/gdb-script from the recording's module addresses. */
+static char *
+replay_gdb_script (const RigRunPlan *plan, GError **error)
 {
-	const char *dir = opts->replay_dir;
-	g_autofree char *ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
-	g_autoptr(GKeyFile) kf = g_key_file_new ();
-	g_autofree char *qemu = NULL;
-	const char *need[] = { REPLAY_LOG, SNAPSHOT_IMG, KERNEL_COPY, INITRD_COPY, NULL };
-
-	for (guint i = 0; need[i]; i++) {
-		g_autofree char *p = g_build_filename (dir, need[i], NULL);
-
-		if (!g_file_test (p, G_FILE_TEST_IS_REGULAR)) {
-			g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--replay %s: %s is missing "
-			             "(was the recording finished?)", dir, need[i]);
-			return FALSE;
-		}
-	}
-	if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
-		qemu = g_key_file_get_string (kf, "record", "qemu-binary", NULL);
-	if (qemu && g_file_test (qemu, G_FILE_TEST_IS_EXECUTABLE)) {
-		g_free (config->qemu_binary);
-		config->qemu_binary = g_steal_pointer (&qemu);
-	} else if (qemu) {
-		g_printerr ("warning: the recording's QEMU %s is gone; replaying with %s "
-		            "(a different build may not follow the log)\n", qemu, config->qemu_binary);
-	}
-	g_free (kernel->kernel);
-	kernel->kernel = g_build_filename (dir, KERNEL_COPY, NULL);
-	g_free (kernel->initramfs);
-	kernel->initramfs = g_build_filename (dir, INITRD_COPY, NULL);
-	return TRUE;
-}
-
-gboolean
-rig_replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
-                    GError **error)
-{
-	if (opts->record_dir)
-		return record_prepare (opts, config, kernel, error);
-	if (opts->replay_dir)
-		return replay_prepare (opts, config, kernel, error);
-	return TRUE;
-}
-
-/* ---------------------------------------------------------------- QEMU */
-
-char *
-rig_replay_icount_arg (const RigRunOptions *opts)
-{
-	g_autofree char *dir = NULL;
-
-	if (!rr_dir (opts))
-		return g_strdup ("shift=0,sleep=off");
-	dir = rig_qemu_opt_escape (rr_dir (opts));
-	return g_strdup_printf ("shift=0,sleep=off,rr=%s,rrfile=%s/" REPLAY_LOG
-	                        ",rrsnapshot=" RIG_REPLAY_SNAPSHOT,
-	                        opts->record_dir ? "record" : "replay", dir);
-}
-
-void
-rig_replay_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts)
-{
-	g_autofree char *dir = NULL, *drive = NULL;
-
-	if (!rr_dir (opts))
-		return;
-	dir = rig_qemu_opt_escape (rr_dir (opts));
-	drive = g_strdup_printf ("file=%s/" SNAPSHOT_IMG ",format=qcow2,if=none,id=rr", dir);
-	g_strv_builder_add_many (b, "-drive", drive, NULL);
-}
-
-void
-rig_replay_save_cmdline (const RigRunOptions *opts, const char *cmdline)
-{
-	g_autofree char *path = NULL;
-	g_autoptr(GError) local = NULL;
-
-	if (!opts->record_dir)
-		return;
-	path = g_build_filename (opts->record_dir, "cmdline", NULL);
-	if (!g_file_set_contents (path, cmdline, -1, &local))
-		g_printerr ("warning: %s\n", local->message);
-}
-
-char *
-rig_replay_modules_dir (const RigRunOptions *opts)
-{
-	return opts->replay_dir ? g_build_filename (opts->replay_dir, "modules", NULL) : NULL;
-}
-
-char *
-rig_replay_gdb_script (const RigRunOptions *opts, const char *run_dir, GError **error)
-{
-	g_autofree char *tap_path = NULL, *tap = NULL, *path = NULL, *mods = NULL;
+	const RigReplayPlan *rr = &plan->rr;
+	g_autofree char *tap_path = NULL, *tap = NULL, *path = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GString) s = g_string_new (NULL);
 
-	if (!opts->replay_dir || !opts->gdb_port)
-		return NULL;
-	tap_path = g_build_filename (opts->replay_dir, "tap.log", NULL);
-	mods = rig_replay_modules_dir (opts);
+	tap_path = g_build_filename (rr->dir, "tap.log", NULL);
 	if (!g_file_get_contents (tap_path, &tap, NULL, error))
 		return NULL;
 	g_string_append_printf (s, "# Written by vpci-rig-harness for the replay of %s in %s\n"
 	                        "# (docs/debugging.md). Module addresses: the recording's TAP log.\n"
-	                        RIG_GDB_SCRIPT_PREAMBLE, opts->replay_dir, run_dir);
+	                        RIG_GDB_SCRIPT_PREAMBLE, rr->dir, plan->run_dir);
 	lines = rig_split_lines (tap);
 	for (guint i = 0; lines[i]; i++) {
 		char mod[128], addr[64];
@@ -283,18 +251,53 @@ rig_replay_gdb_script (const RigRunOptions *opts, const char *run_dir, GError **
 
 		if (sscanf (lines[i], "# module-text %127s %63s", mod, addr) != 2)
 			continue;
-		ko = g_strdup_printf ("%s/%s.ko", mods, mod);
+		ko = g_strdup_printf ("%s/%s.ko", rr->modules_dir, mod);
 		if (g_file_test (ko, G_FILE_TEST_IS_REGULAR))
 			g_string_append_printf (s, "add-symbol-file %s %s\n", ko, addr);
 	}
 	g_string_append_printf (s, "target remote 127.0.0.1:%u\n"
 	                        "echo vpci-rig: replay paused at its first instruction; "
 	                        "'continue' plays it forward, reverse-stepi and reverse-continue "
-	                        "go back\\n\n", opts->gdb_port);
-	path = g_build_filename (run_dir, "gdb-script", NULL);
+	                        "go back\\n\n", plan->gdb_port);
+	path = g_build_filename (plan->run_dir, "gdb-script", NULL);
 	if (!g_file_set_contents (path, s->str, s->len, error))
 		return NULL;
 	return g_steal_pointer (&path);
+}
+
+gboolean
+rig_replay_setup (const RigRunPlan *plan, void (*say) (const char *, ...), GError **error)
+{
+	const RigReplayPlan *rr = &plan->rr;
+
+	switch (rr->mode) {
+	case RIG_RR_NONE:
+		return TRUE;
+	case RIG_RR_RECORD:
+		return record_setup (plan, error);
+	case RIG_RR_REPLAY:
+		break;
+	}
+	if (rr->missing) {
+		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "--replay %s: %s is missing "
+		             "(was the recording finished?)", rr->dir, rr->missing);
+		return FALSE;
+	}
+	if (rr->qemu_gone)
+		g_printerr ("warning: the recording's QEMU %s is gone; replaying with %s "
+		            "(a different build may not follow the log)\n", rr->qemu_gone,
+		            plan->qemu_binary);
+	if (plan->gdb_port) {
+		g_autoptr(GError) local = NULL;
+		g_autofree char *script = replay_gdb_script (plan, &local);
+
+		if (script)
+			say ("gdb: the replay waits for gdb at its first instruction; connect with:\n"
+			     "  gdb -x %s\n", script);
+		else
+			g_printerr ("warning: no gdb script: %s\n", local->message);
+	}
+	return TRUE;
 }
 
 /* ---------------------------------------------------------------- after */
@@ -310,15 +313,15 @@ shutdown_reason (JsonObject *ev)
 }
 
 void
-rig_replay_fix_transcript (const RigRunOptions *opts, RigTranscript *t)
+rig_replay_fix_transcript (const RigReplayPlan *rr, RigTranscript *t)
 {
 	g_autofree char *path = NULL, *text = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(JsonObject) recorded = NULL;
 
-	if (!opts->replay_dir)
+	if (rr->mode != RIG_RR_REPLAY)
 		return;
-	path = g_build_filename (opts->replay_dir, "qmp-events.jsonl", NULL);
+	path = g_build_filename (rr->dir, "qmp-events.jsonl", NULL);
 	if (!g_file_get_contents (path, &text, NULL, NULL))
 		return;
 	lines = rig_split_lines (text);
@@ -384,10 +387,11 @@ count_lines (const char *text)
 }
 
 void
-rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
-                   const RigVerdictResult *result, void (*say) (const char *, ...))
+rig_replay_finish (const RigRunPlan *plan, const RigVerdictResult *result,
+                   void (*say) (const char *, ...))
 {
-	const char *dir = rr_dir (opts);
+	const char *dir = plan->rr.dir;
+	const char *run_dir = plan->run_dir;
 	const char *verdict = rig_verdict_to_string (result->verdict);
 	g_autofree char *ini = NULL, *hz = NULL;
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -401,7 +405,7 @@ rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
 		g_printerr ("warning: %s\n", local->message);
 		return;
 	}
-	if (opts->record_dir) {
+	if (plan->rr.mode == RIG_RR_RECORD) {
 		g_autofree char *tap = read_or_empty (run_dir, "tap.log");
 		g_autofree char *tap_to = g_build_filename (dir, "tap.log", NULL);
 		g_autofree char *ev = read_or_empty (run_dir, "qmp-events.jsonl");
@@ -428,7 +432,7 @@ rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
 		say ("replay: verdict %s (recorded: %s), %u hazards (recorded: %u): %s\n", verdict,
 		     rec_verdict ? rec_verdict : "?", count_lines (hz), count_lines (rec_hz),
 		     same_v && same_h ? "identical to the recording" :
-		     opts->gdb_port ? "differs (reverse execution under gdb replays parts twice)" :
+		     plan->gdb_port ? "differs (reverse execution under gdb replays parts twice)" :
 		     "DIFFERS from the recording");
 	}
 }

@@ -7,35 +7,25 @@
 
 #include <glib.h>
 
-#include "run-options.h"
-#include "config.h"
+#include "run-plan.h"
 #include "verdict.h"
 
 #define RIG_REPLAY_SNAPSHOT "init"
 
-/* Option checks after parsing (usage errors): --record and --replay are
- * exclusive, need --smp 1 (QEMU blocks multiple CPUs), icount, no hotplug
- * or scenario disk, no --gdb (gdb writes are not recorded).  With --replay, @scenario_given says scenario options
- * were on the command line (they come from DIR: a usage error); the
- * recorded options are loaded into @opts. */
-gboolean rig_replay_prepare (const RigRunOptions *opts, RigConfig *config, RigKernel *kernel,
-                             GError **error);
+/* Fills plan->rr; with --record or --replay, also points the plan's QEMU,
+ * kernel and initramfs at DIR's copies (a recording: the canonical QEMU
+ * binary, so a replay finds the very same build), and with --replay its
+ * modules dir at DIR/modules.  Reads DIR/record.ini; writes nothing.
+ * Called by rig_run_plan_new() only. */
+void rig_replay_plan (RigRunPlan *plan);
+void rig_replay_plan_clear (RigReplayPlan *rr);
 
-/* -icount's value: shift=0,sleep=off plus rr=...,rrfile=...,rrsnapshot= */
-char *rig_replay_icount_arg (const RigRunOptions *opts);
-
-/* -drive for the snapshot image (no device uses it). */
-void rig_replay_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts);
-
-/* After the argv is known: DIR/cmdline (--record). */
-void rig_replay_save_cmdline (const RigRunOptions *opts, const char *cmdline);
-
-/* --replay --gdb: RUN/gdb-script from the recording's module addresses,
- * written before QEMU starts (it waits with -S).  NULL without --gdb. */
-char *rig_replay_gdb_script (const RigRunOptions *opts, const char *run_dir, GError **error);
-
-/* Our .ko files for symbolising (DIR/modules with --replay), or NULL. */
-char *rig_replay_modules_dir (const RigRunOptions *opts);
+/* Before QEMU starts.  --record: DIR gets the kernel, initramfs and .ko
+ * copies, the empty snapshot image, record.ini and cmdline.  --replay:
+ * fails if DIR is incomplete; with --gdb writes RUN/gdb-script from the
+ * recording's module addresses and prints how to connect (through @say). */
+gboolean rig_replay_setup (const RigRunPlan *plan, void (*say) (const char *, ...),
+                           GError **error);
 
 /* --replay, before classifying: QEMU plays the recording's shutdown
  * events back together, and the last (host-qmp-quit or host-signal, from
@@ -43,13 +33,12 @@ char *rig_replay_modules_dir (const RigRunOptions *opts);
  * instruction.  That
  * SHUTDOWN becomes the recording's guest-caused one, marked
  * "replayed-from-log": true (in the transcript and RUN/qmp-events.jsonl). */
-void rig_replay_fix_transcript (const RigRunOptions *opts, RigTranscript *t);
+void rig_replay_fix_transcript (const RigReplayPlan *rr, RigTranscript *t);
 
 /* After the verdict.  --record: DIR keeps the verdict, tap.log and
  * hazards.jsonl; --replay: compares with them and says so (one line
  * through @say). */
-void rig_replay_finish (const RigRunOptions *opts, const char *run_dir,
-                        const RigVerdictResult *result,
+void rig_replay_finish (const RigRunPlan *plan, const RigVerdictResult *result,
                         void (*say) (const char *, ...));
 
 /* Writes an empty qcow2 (version 3, 64 KiB clusters) of @size bytes. */

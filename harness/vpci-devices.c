@@ -112,18 +112,26 @@ rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const char *
 	}
 }
 
-gboolean
-rig_vpci_prepare_run_dir (const RigRunOptions *opts, const char *run_dir, GError **error)
+guint
+rig_vpci_disk_mib (const RigRunOptions *opts)
 {
 	const RigScenario *sc = scenario_of (opts);
-	g_autofree char *path = NULL;
-	int fd;
 
-	if (!sc || !sc->disk_mib || !rig_vpci_wanted (opts))
-		return TRUE;
-	path = g_build_filename (run_dir, DISK_FILE, NULL);
-	fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ftruncate (fd, (off_t) sc->disk_mib << 20) < 0) {
+	return sc ? sc->disk_mib : 0;
+}
+
+char *
+rig_vpci_disk_path (const char *run_dir)
+{
+	return g_build_filename (run_dir, DISK_FILE, NULL);
+}
+
+gboolean
+rig_vpci_create_disk (const char *path, guint mib, GError **error)
+{
+	int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || ftruncate (fd, (off_t) mib << 20) < 0) {
 		int saved = errno;
 
 		if (fd >= 0)

@@ -17,9 +17,12 @@ gboolean rig_vpci_wanted (const RigRunOptions *opts);
 void rig_vpci_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts,
                              const char *run_dir);
 
-/* Creates what the options above refer to in the run directory (disk). */
-gboolean rig_vpci_prepare_run_dir (const RigRunOptions *opts, const char *run_dir,
-                                   GError **error);
+/* The scenario disk: its size in MiB (0: none) and RUN/disk.img. */
+guint rig_vpci_disk_mib (const RigRunOptions *opts);
+char *rig_vpci_disk_path (const char *run_dir);
+
+/* Creates the sparse disk image the -blockdev above refers to. */
+gboolean rig_vpci_create_disk (const char *path, guint mib, GError **error);
 
 /* The scenario's hot-plug device spec, or NULL. */
 const char *rig_vpci_hotplug_spec (const RigRunOptions *opts);

@@ -33,6 +33,8 @@ static const DryRun cases[] = {
 	  .args = { "inject-nmi", "--smp", "2", "--device", "virtio-rng-pci,addr=4.0",
 	            "--seed", "2" } },
 	{ .name = "boot-no-bus", .args = { "boot", "--smp", "1", "--seed", "0" } },
+	/* DIR's copies, -icount rr=record, the snapshot drive; nothing written */
+	{ .name = "record", .args = { "boot", "--record", "/fixture/rec", "--seed", "6" } },
 	/* a comma in the run directory is ",," in QEMU option values, not in -D */
 	{ .name = "comma-dir", .args = { "msi-stress", "--gdb", "--seed", "4" }, .leaf = "run,1" },
 };
