@@ -5,6 +5,7 @@
  * the verdict, the report.
  */
 #include "boot.h"
+#include "addr2line.h"
 #include "gdb.h"
 #include "hazards.h"
 #include "replay.h"
@@ -162,7 +163,7 @@ make_run_files (const RigRunPlan *plan, void (*say) (const char *, ...), GError 
 	}
 	if (plan->disk_path && !rig_vpci_create_disk (plan->disk_path, plan->disk_mib, error))
 		return FALSE;
-	if (!rig_replay_setup (plan, say, error))
+	if (!rig_replay_setup (&plan->rr, plan->run_dir, plan->argv_text, plan->gdb_port, say, error))
 		return FALSE;
 	return check_file ("QEMU binary", plan->qemu_binary, G_FILE_TEST_IS_EXECUTABLE, error) &&
 	       check_file ("kernel", plan->kernel_image, G_FILE_TEST_IS_REGULAR, error) &&
@@ -187,7 +188,7 @@ classify_run (const RigRunPlan *plan, RigTranscript *t, RigVerdictResult *result
 		g_printerr ("warning: saving the transcript: %s\n", local->message);
 
 	rig_classify (t, result);
-	rig_hazards_symbolize (result->hazards, t->tap, plan->modules_dir);
+	rig_hazards_symbolize (result->hazards, t->tap, plan->modules_dir, rig_addr2line);
 	if (result->have_rip) {
 		/* the guest's own /proc/kallsyms, if it saved one, covers modules */
 		g_autofree char *kallsyms = g_build_filename (plan->run_dir, "kallsyms", NULL);
@@ -240,7 +241,8 @@ rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *sec
 	params.query_pci = plan->vpci_bus;
 	params.hotplug = plan->hotplug;
 	params.replay = plan->rr.mode == RIG_RR_REPLAY;
-	gdb_watch = rig_gdb_watch (plan);
+	gdb_watch = plan->gdb_live ? rig_gdb_watch (plan->run_dir, plan->kernel, plan->gdb_port,
+	                                            opts->json) : 0;
 	rig_session_run (&params, t, &info, cancellable);
 	if (gdb_watch && g_main_context_find_source_by_id (NULL, gdb_watch))
 		g_source_remove (gdb_watch);
@@ -263,7 +265,7 @@ rig_boot_timed (const RigRunOptions *opts, RigVerdictResult *result, double *sec
 		rig_report_print_text (&report);
 	}
 	rig_session_info_clear (&info);
-	rig_replay_finish (plan, result, say);
+	rig_replay_finish (&plan->rr, plan->run_dir, plan->gdb_port, result, say);
 
 	if (result->verdict == RIG_VERDICT_ERROR) {
 		if (!opts->quiet)

@@ -137,22 +137,19 @@ watch_tick (gpointer data)
 }
 
 guint
-rig_gdb_watch (const RigRunPlan *plan)
+rig_gdb_watch (const char *run_dir, const RigKernel *kernel, guint port, gboolean json)
 {
-	const RigKernel *kernel = plan->kernel;
 	Watch *w;
 
-	if (!plan->gdb_live)
-		return 0;
 	w = g_new0 (Watch, 1);
-	w->run_dir = g_strdup (plan->run_dir);
+	w->run_dir = g_strdup (run_dir);
 	w->kernel = g_new0 (RigKernel, 1);
 	w->kernel->name = g_strdup (kernel->name);
 	w->kernel->modules_dir = g_strdup (kernel->modules_dir);
 	w->kernel->symbols = g_strdup (kernel->symbols);
 	w->kernel->symbols_debug = kernel->symbols_debug;
 	w->kernel->tree = g_strdup (kernel->tree);
-	w->port = plan->gdb_port;
-	w->json = plan->opts->json;
+	w->port = port;
+	w->json = json;
 	return g_timeout_add_full (G_PRIORITY_DEFAULT, 200, watch_tick, w, watch_free);
 }

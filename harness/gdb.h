@@ -7,7 +7,8 @@
 
 #include <glib.h>
 
-#include "run-plan.h"
+#include "config.h"
+#include "run-options.h"
 
 
 /* The first lines of every gdb script the harness writes (--gdb and
@@ -25,9 +26,9 @@ void rig_gdb_add_qemu_args (GStrvBuilder *b, const RigRunOptions *opts, const ch
 /* gdb-watch.c: follow RUN/tap.log from the default main context (the
  * session's loop); on the agent's "# gdb: ready", write RUN/gdb-script
  * (and RUN/kernel-symbols.o from RUN/kallsyms, with `as`) and print the
- * line to paste.  Returns a source id for g_source_remove(), 0 unless
- * plan->gdb_live. */
-guint rig_gdb_watch (const RigRunPlan *plan);
+ * line to paste (on stderr with @json).  Returns a source id for
+ * g_source_remove(). */
+guint rig_gdb_watch (const char *run_dir, const RigKernel *kernel, guint port, gboolean json);
 
 /* Does the kernel come with its own symbol file for gdb? */
 gboolean rig_gdb_kernel_has_symbols (const RigKernel *kernel);

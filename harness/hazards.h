@@ -33,9 +33,14 @@ typedef struct {
 /* Parses the JSON lines (bad lines are skipped) and attributes sites. */
 GPtrArray *rig_hazards_parse (const char *jsonl);
 
+/* Source lines of module offsets (guint64 *), one string each, in order:
+ * rig_addr2line() (addr2line.h), or a test's fake. */
+typedef GStrv (*RigLineLookup) (const char *ko, GPtrArray *offsets);
+
 /* Symbolises PCs inside our modules: @tap holds the agent's module-text
  * lines, @module_dir the .ko files built with debug info. */
-void rig_hazards_symbolize (GPtrArray *hazards, const char *tap, const char *module_dir);
+void rig_hazards_symbolize (GPtrArray *hazards, const char *tap, const char *module_dir,
+                            RigLineLookup lookup);
 
 /* "12 hazards (read-select 8, write-select 4)", or NULL when there are none. */
 char *rig_hazards_summary (const GPtrArray *hazards);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * qemu-cmd.c - QEMU argv and guest kernel command line.
+ * qemu-cmd.c - a run plan's QEMU argv and guest kernel command line
+ * (declared in run-plan.h: this file is part of the plan).
  */
-#include "qemu-cmd.h"
+#include "run-plan.h"
 #include "qemu-opt.h"
 #include "gdb.h"
 #include "vpci-devices.h"

@@ -84,13 +84,20 @@ rig_replay_write_qcow2 (const char *path, guint64 size, GError **error)
 
 /* ---------------------------------------------------------------- plan */
 
-void
-rig_replay_plan (RigRunPlan *plan)
+static void
+replace (char **field, char *value)
 {
-	const RigRunOptions *opts = plan->opts;
-	RigReplayPlan *rr = &plan->rr;
+	g_free (*field);
+	*field = value;
+}
+
+void
+rig_replay_plan (RigReplayPlan *rr, const RigRunOptions *opts, const char *kernel_name,
+                 char **qemu_binary, char **kernel_image, char **initramfs, char **modules_dir)
+{
 	g_autofree char *edir = NULL;
 
+	memset (rr, 0, sizeof *rr);
 	rr->dir = g_strdup (opts->record_dir ? opts->record_dir : opts->replay_dir);
 	if (!rr->dir) {
 		rr->mode = RIG_RR_NONE;
@@ -106,19 +113,20 @@ rig_replay_plan (RigRunPlan *plan)
 	                                      edir);
 	rr->snapshot_img = g_build_filename (rr->dir, SNAPSHOT_IMG, NULL);
 	rr->modules_dir = g_build_filename (rr->dir, "modules", NULL);
+	rr->kernel_copy = g_build_filename (rr->dir, KERNEL_COPY, NULL);
+	rr->initramfs_copy = g_build_filename (rr->dir, INITRD_COPY, NULL);
 
 	if (rr->mode == RIG_RR_RECORD) {
-		g_autofree char *qemu = g_canonicalize_filename (plan->qemu_binary, NULL);
+		g_autofree char *qemu = g_canonicalize_filename (*qemu_binary, NULL);
 		char *real = realpath (qemu, NULL);
 
-		/* the replay needs this very build, wherever the tree moves */
-		g_free (plan->qemu_binary);
-		plan->qemu_binary = g_strdup (real ? real : qemu);
+		rr->qemu_binary = g_strdup (real ? real : qemu);
 		free (real);
-		rr->kernel_from = g_steal_pointer (&plan->kernel_image);
-		rr->initramfs_from = g_steal_pointer (&plan->initramfs);
-		rr->modules_from = g_strdup (plan->modules_dir);
-		rr->record_args = rig_run_options_to_args (opts, plan->kernel_name);
+		replace (qemu_binary, g_strdup (rr->qemu_binary));
+		rr->kernel_from = g_strdup (*kernel_image);
+		rr->initramfs_from = g_strdup (*initramfs);
+		rr->modules_from = g_strdup (*modules_dir);
+		rr->record_args = rig_run_options_to_args (opts, kernel_name);
 	} else {
 		g_autofree char *ini = g_build_filename (rr->dir, RIG_RECORD_INI, NULL);
 		g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -133,20 +141,16 @@ rig_replay_plan (RigRunPlan *plan)
 		}
 		if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
 			qemu = g_key_file_get_string (kf, "record", "qemu-binary", NULL);
-		if (qemu && g_file_test (qemu, G_FILE_TEST_IS_EXECUTABLE)) {
-			g_free (plan->qemu_binary);
-			plan->qemu_binary = g_steal_pointer (&qemu);
-		} else if (qemu) {
+		if (qemu && g_file_test (qemu, G_FILE_TEST_IS_EXECUTABLE))
+			replace (qemu_binary, g_steal_pointer (&qemu));
+		else if (qemu)
 			rr->qemu_gone = g_steal_pointer (&qemu);
-		}
+		rr->qemu_binary = g_strdup (*qemu_binary);
 		/* symbolise with the recording's .ko files */
-		g_free (plan->modules_dir);
-		plan->modules_dir = g_strdup (rr->modules_dir);
+		replace (modules_dir, g_strdup (rr->modules_dir));
 	}
-	g_free (plan->kernel_image);
-	plan->kernel_image = g_build_filename (rr->dir, KERNEL_COPY, NULL);
-	g_free (plan->initramfs);
-	plan->initramfs = g_build_filename (rr->dir, INITRD_COPY, NULL);
+	replace (kernel_image, g_strdup (rr->kernel_copy));
+	replace (initramfs, g_strdup (rr->initramfs_copy));
 }
 
 void
@@ -157,6 +161,9 @@ rig_replay_plan_clear (RigReplayPlan *rr)
 	g_free (rr->snapshot_drive);
 	g_free (rr->snapshot_img);
 	g_free (rr->modules_dir);
+	g_free (rr->kernel_copy);
+	g_free (rr->initramfs_copy);
+	g_free (rr->qemu_binary);
 	g_free (rr->kernel_from);
 	g_free (rr->initramfs_from);
 	g_free (rr->modules_from);
@@ -182,13 +189,12 @@ copy_file (const char *from, const char *to, GError **error)
 }
 
 static gboolean
-record_setup (const RigRunPlan *plan, GError **error)
+record_setup (const RigReplayPlan *rr, const char *argv_text, GError **error)
 {
-	const RigReplayPlan *rr = &plan->rr;
 	g_autofree char *ini = g_build_filename (rr->dir, RIG_RECORD_INI, NULL);
 	g_autofree char *log = g_build_filename (rr->dir, REPLAY_LOG, NULL);
 	g_autofree char *cmdline = g_build_filename (rr->dir, "cmdline", NULL);
-	g_autofree char *cmdline_text = g_strconcat (plan->argv_text, "\n", NULL);
+	g_autofree char *cmdline_text = g_strconcat (argv_text, "\n", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GDir) d = NULL;
 	const char *name;
@@ -201,8 +207,8 @@ record_setup (const RigRunPlan *plan, GError **error)
 		goto fail;
 	}
 	g_unlink (log);
-	if (!copy_file (rr->kernel_from, plan->kernel_image, error) ||
-	    !copy_file (rr->initramfs_from, plan->initramfs, error) ||
+	if (!copy_file (rr->kernel_from, rr->kernel_copy, error) ||
+	    !copy_file (rr->initramfs_from, rr->initramfs_copy, error) ||
 	    !rig_replay_write_qcow2 (rr->snapshot_img, 64 << 20, error))
 		goto fail;
 	d = g_dir_open (rr->modules_from, 0, NULL);
@@ -217,7 +223,7 @@ record_setup (const RigRunPlan *plan, GError **error)
 	                        "'vpci-rig run --replay DIR [--gdb]' (docs/debugging.md)", NULL);
 	g_key_file_set_string_list (kf, "record", "args", (const char *const *) rr->record_args,
 	                            g_strv_length (rr->record_args));
-	g_key_file_set_string (kf, "record", "qemu-binary", plan->qemu_binary);
+	g_key_file_set_string (kf, "record", "qemu-binary", rr->qemu_binary);
 	g_key_file_set_string (kf, "record", "kernel", rr->kernel_from);
 	g_key_file_set_string (kf, "record", "initramfs", rr->initramfs_from);
 	if (!g_key_file_save_to_file (kf, ini, error) ||
@@ -231,9 +237,9 @@ fail:
 
 /* --replay --gdb: RUN/gdb-script from the recording's module addresses. */
 static char *
-replay_gdb_script (const RigRunPlan *plan, GError **error)
+replay_gdb_script (const RigReplayPlan *rr, const char *run_dir, guint gdb_port,
+                   GError **error)
 {
-	const RigReplayPlan *rr = &plan->rr;
 	g_autofree char *tap_path = NULL, *tap = NULL, *path = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GString) s = g_string_new (NULL);
@@ -243,7 +249,7 @@ replay_gdb_script (const RigRunPlan *plan, GError **error)
 		return NULL;
 	g_string_append_printf (s, "# Written by vpci-rig-harness for the replay of %s in %s\n"
 	                        "# (docs/debugging.md). Module addresses: the recording's TAP log.\n"
-	                        RIG_GDB_SCRIPT_PREAMBLE, rr->dir, plan->run_dir);
+	                        RIG_GDB_SCRIPT_PREAMBLE, rr->dir, run_dir);
 	lines = rig_split_lines (tap);
 	for (guint i = 0; lines[i]; i++) {
 		char mod[128], addr[64];
@@ -258,23 +264,22 @@ replay_gdb_script (const RigRunPlan *plan, GError **error)
 	g_string_append_printf (s, "target remote 127.0.0.1:%u\n"
 	                        "echo vpci-rig: replay paused at its first instruction; "
 	                        "'continue' plays it forward, reverse-stepi and reverse-continue "
-	                        "go back\\n\n", plan->gdb_port);
-	path = g_build_filename (plan->run_dir, "gdb-script", NULL);
+	                        "go back\\n\n", gdb_port);
+	path = g_build_filename (run_dir, "gdb-script", NULL);
 	if (!g_file_set_contents (path, s->str, s->len, error))
 		return NULL;
 	return g_steal_pointer (&path);
 }
 
 gboolean
-rig_replay_setup (const RigRunPlan *plan, void (*say) (const char *, ...), GError **error)
+rig_replay_setup (const RigReplayPlan *rr, const char *run_dir, const char *argv_text,
+                  guint gdb_port, void (*say) (const char *, ...), GError **error)
 {
-	const RigReplayPlan *rr = &plan->rr;
-
 	switch (rr->mode) {
 	case RIG_RR_NONE:
 		return TRUE;
 	case RIG_RR_RECORD:
-		return record_setup (plan, error);
+		return record_setup (rr, argv_text, error);
 	case RIG_RR_REPLAY:
 		break;
 	}
@@ -286,10 +291,10 @@ rig_replay_setup (const RigRunPlan *plan, void (*say) (const char *, ...), GErro
 	if (rr->qemu_gone)
 		g_printerr ("warning: the recording's QEMU %s is gone; replaying with %s "
 		            "(a different build may not follow the log)\n", rr->qemu_gone,
-		            plan->qemu_binary);
-	if (plan->gdb_port) {
+		            rr->qemu_binary);
+	if (gdb_port) {
 		g_autoptr(GError) local = NULL;
-		g_autofree char *script = replay_gdb_script (plan, &local);
+		g_autofree char *script = replay_gdb_script (rr, run_dir, gdb_port, &local);
 
 		if (script)
 			say ("gdb: the replay waits for gdb at its first instruction; connect with:\n"
@@ -387,11 +392,10 @@ count_lines (const char *text)
 }
 
 void
-rig_replay_finish (const RigRunPlan *plan, const RigVerdictResult *result,
-                   void (*say) (const char *, ...))
+rig_replay_finish (const RigReplayPlan *rr, const char *run_dir, guint gdb_port,
+                   const RigVerdictResult *result, void (*say) (const char *, ...))
 {
-	const char *dir = plan->rr.dir;
-	const char *run_dir = plan->run_dir;
+	const char *dir = rr->dir;
 	const char *verdict = rig_verdict_to_string (result->verdict);
 	g_autofree char *ini = NULL, *hz = NULL;
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -405,7 +409,7 @@ rig_replay_finish (const RigRunPlan *plan, const RigVerdictResult *result,
 		g_printerr ("warning: %s\n", local->message);
 		return;
 	}
-	if (plan->rr.mode == RIG_RR_RECORD) {
+	if (rr->mode == RIG_RR_RECORD) {
 		g_autofree char *tap = read_or_empty (run_dir, "tap.log");
 		g_autofree char *tap_to = g_build_filename (dir, "tap.log", NULL);
 		g_autofree char *ev = read_or_empty (run_dir, "qmp-events.jsonl");
@@ -432,7 +436,7 @@ rig_replay_finish (const RigRunPlan *plan, const RigVerdictResult *result,
 		say ("replay: verdict %s (recorded: %s), %u hazards (recorded: %u): %s\n", verdict,
 		     rec_verdict ? rec_verdict : "?", count_lines (hz), count_lines (rec_hz),
 		     same_v && same_h ? "identical to the recording" :
-		     plan->gdb_port ? "differs (reverse execution under gdb replays parts twice)" :
+		     gdb_port ? "differs (reverse execution under gdb replays parts twice)" :
 		     "DIFFERS from the recording");
 	}
 }

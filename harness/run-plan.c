@@ -2,12 +2,11 @@
 /*
  * run-plan.c - options, rig.ini and kernel -> RigRunPlan (run-plan.h).
  *
- * The layers below, each entered once: replay.c (DIR's copies and -icount),
- * vpci-devices.c (what sits behind the bus), qemu-cmd.c (the argv from the
- * finished plan).
+ * The layers below, each entered once: vpci-devices.c (what sits behind
+ * the bus), replay.c (DIR's copies and -icount), then qemu-cmd.c (this
+ * unit's second file) builds the argv from the finished plan.
  */
 #include "run-plan.h"
-#include "qemu-cmd.h"
 #include "qemu-opt.h"
 #include "replay.h"
 #include "scenarios.h"
@@ -63,7 +62,8 @@ rig_run_plan_new (const RigRunOptions *opts, const RigConfig *config, const RigK
 	plan->timeout = opts->gdb_port ? 0 : opts->timeout;
 	plan->expect_hazards = sc && sc->expect_hazards;
 
-	rig_replay_plan (plan);
+	rig_replay_plan (&plan->rr, opts, plan->kernel_name, &plan->qemu_binary,
+	                 &plan->kernel_image, &plan->initramfs, &plan->modules_dir);
 	plan->argv = rig_qemu_argv (plan, config);
 	plan->argv_text = rig_argv_to_string ((const char *const *) plan->argv);
 	return plan;
@@ -86,7 +86,9 @@ rig_run_plan_new_stock (const RigRunOptions *opts, const RigConfig *config,
 	plan->kernel_cmdline = g_strdup ("console=ttyS0 quiet");
 	plan->timeout = opts->timeout;
 	plan->console = RIG_CONSOLE_FILE;
-	rig_replay_plan (plan);
+	/* no record/replay: just -icount's default */
+	rig_replay_plan (&plan->rr, opts, plan->kernel_name, &plan->qemu_binary,
+	                 &plan->kernel_image, &plan->initramfs, &plan->modules_dir);
 	plan->argv = rig_qemu_argv_stock (plan, config);
 	plan->argv_text = rig_argv_to_string ((const char *const *) plan->argv);
 	return plan;

@@ -16,29 +16,8 @@
 #include <glib.h>
 
 #include "config.h"
+#include "replay.h"
 #include "run-options.h"
-
-typedef enum {
-	RIG_RR_NONE,
-	RIG_RR_RECORD,          /* --record DIR */
-	RIG_RR_REPLAY,          /* --replay DIR */
-} RigRrMode;
-
-/* --record / --replay (replay.c fills it in). */
-typedef struct {
-	RigRrMode mode;
-	char     *dir;
-	char     *icount;         /* -icount's value, rr= included */
-	char     *snapshot_drive; /* -drive of DIR's empty qcow2 (rrsnapshot=) */
-	char     *snapshot_img;   /* DIR/rr.qcow2 */
-	char     *modules_dir;    /* DIR/modules: the recording's .ko files */
-	/* record: what DIR gets before QEMU starts */
-	char     *kernel_from, *initramfs_from, *modules_from;
-	GStrv     record_args;    /* the options for DIR/record.ini */
-	/* replay */
-	char     *missing;        /* a file of DIR that is not there, or NULL */
-	char     *qemu_gone;      /* the recording's QEMU, if it is gone */
-} RigReplayPlan;
 
 typedef struct {
 	const RigRunOptions *opts;  /* borrowed: outlives the plan */
@@ -84,6 +63,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigRunPlan, rig_run_plan_free)
 
 /* --keep DIR, else TOP/build/runs/@stamp-<scenario>-@pid. */
 char *rig_run_plan_dir (const RigRunOptions *opts, const char *stamp, int pid);
+
+/* qemu-cmd.c: the plan's QEMU argv (docs/design.md), built in one place
+ * once everything else in the plan is known.  argv[0] = plan->qemu_binary. */
+GStrv rig_qemu_argv (const RigRunPlan *plan, const RigConfig *config);
+/* bench's reference boot: the same machine, clock, -action and QMP,
+ * SeaBIOS (no -bios), no serial port but the console. */
+GStrv rig_qemu_argv_stock (const RigRunPlan *plan, const RigConfig *config);
+/* The guest kernel command line (docs/design.md, "Kernel command line"). */
+char *rig_kernel_cmdline (const RigRunOptions *opts);
 
 /* The plan as text, one "key: value" line each, the argv last (what
  * --dry-run prints and a run prints before it starts). */

@@ -6,7 +6,6 @@
  * variation of the plan, and that making a plan writes nothing.
  */
 #include "config.h"
-#include "qemu-cmd.h"
 #include "run-options.h"
 #include "run-plan.h"
 #include "scenarios.h"
