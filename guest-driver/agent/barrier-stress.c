@@ -57,28 +57,26 @@ static void bs_check_read(struct bs_thread *t, const struct vfn *f, unsigned int
 
 	t->reads++;
 	if (cfg_read(f->cfg_fd, off, 4, &v))
-		err_note(&t->w.err, "cpu%d: %s %s @%#x: read failed", t->w.cpu, f->name, what, off);
+		err_note(&t->w.err, "cpu%d: %s %s @%#x: read failed", t->w.cpu, f->name, what,
+			 off);
 	else if (v != want)
-		err_note(&t->w.err, "cpu%d round %lu: %s %s @%#x read %#x, want %#x", t->w.cpu, t->rounds,
-		       f->name, what, off, v, want);
+		err_note(&t->w.err, "cpu%d round %lu: %s %s @%#x read %#x, want %#x", t->w.cpu,
+			 t->rounds, f->name, what, off, v, want);
 }
 
 static void *bs_run(void *arg)
 {
 	struct bs_thread *t = arg;
-	int own[MAX_FNS], nown = 0;
+	struct worker *w = &t->w;
+	int own[MAX_FNS], nown = worker_owned(w, own);
 	double t0;
 
-	for (int k = t->w.cpu; k < t->w.ntfn; k += t->w.ncpu)
-		own[nown++] = k;
-	if (!pin_to_cpu(t->w.cpu))
-		err_note(&t->w.err, "cannot pin to cpu %d", t->w.cpu);
+	worker_pin(w);
 	t0 = uptime_s();
 	for (int i = 0; i < BS_MAX_ROUNDS; i++) {
-		const struct vfn *x = &t->w.vb->f[t->w.tfn[xorshift(&t->w.seed) % (unsigned long)t->w.ntfn]];
-		const struct vfn *y = &t->w.vb->f[t->w.tfn[xorshift(&t->w.seed) % (unsigned long)t->w.ntfn]];
-		unsigned int sig = VPCI_TESTFN_CFG_SIG_BASE +
-			4 * (unsigned int)(xorshift(&t->w.seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
+		const struct vfn *x = worker_pick(w);
+		const struct vfn *y = worker_pick(w);
+		unsigned int sig = worker_sig_off(w);
 		int k = nown ? own[i % nown] : -1;
 
 		if (i >= BS_MIN_ROUNDS && (i & 15) == 0 && uptime_s() - t0 > BS_SECONDS)
@@ -86,11 +84,11 @@ static void *bs_run(void *arg)
 		t->rounds = (unsigned long)i;
 		bs_check_read(t, x, sig, VPCI_TESTFN_SIG(x->fn, sig), "signature");
 		if (k >= 0) {
-			const struct vfn *o = &t->w.vb->f[t->w.tfn[k]];
-			uint32_t v = bs_value(t->w.cpu, k, i);
+			const struct vfn *o = &w->vb->f[w->tfn[k]];
+			uint32_t v = bs_value(w->cpu, k, i);
 
 			if (cfg_write(o->cfg_fd, BS_VALUE_OFF, 4, v))
-				err_note(&t->w.err, "cpu%d: %s scratch write failed", t->w.cpu, o->name);
+				err_note(&w->err, "cpu%d: %s scratch write failed", w->cpu, o->name);
 			t->writes[k]++;
 			t->last[k] = v;
 			bs_check_read(t, y, BS_TAG_OFF, bs_tag(y), "tag");

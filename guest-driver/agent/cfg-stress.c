@@ -30,45 +30,44 @@ static uint32_t stress_value(int t, unsigned int fn, int i)
 static void *stress_thread(void *arg)
 {
 	struct stress *st = arg;
-	unsigned int mine = VPCI_TESTFN_CFG_SCRATCH_BASE + 4 * ((unsigned int)st->w.cpu % 16);
+	struct worker *w = &st->w;
+	unsigned int mine = VPCI_TESTFN_CFG_SCRATCH_BASE + 4 * ((unsigned int)w->cpu % 16);
 
-	if (!pin_to_cpu(st->w.cpu))
-		err_note(&st->w.err, "cannot pin to cpu %d", st->w.cpu);
+	worker_pin(w);
 	for (int i = 0; i < STRESS_ITERS; i++) {
 		/* a different function each round, starting from our own */
-		int k = st->w.tfn[(st->w.cpu + i) % st->w.ntfn];
-		struct vfn *f = &st->w.vb->f[k];
+		int k = w->tfn[(w->cpu + i) % w->ntfn];
+		struct vfn *f = &w->vb->f[k];
 		int fd = f->cfg_fd;
-		unsigned int sig_off = VPCI_TESTFN_CFG_SIG_BASE +
-			4 * (unsigned int)(xorshift(&st->w.seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
-		uint32_t v = 0, want = stress_value(st->w.cpu, f->fn, i);
+		unsigned int sig_off = worker_sig_off(w);
+		uint32_t v = 0, want = stress_value(w->cpu, f->fn, i);
 
 		if (cfg_read(fd, sig_off, 4, &v) || v != VPCI_TESTFN_SIG(f->fn, sig_off))
-			err_note(&st->w.err, "%s sig @%#x read %#x want %#x", f->name, sig_off, v,
-				   VPCI_TESTFN_SIG(f->fn, sig_off));
+			err_note(&w->err, "%s sig @%#x read %#x want %#x", f->name, sig_off, v,
+				 VPCI_TESTFN_SIG(f->fn, sig_off));
 		st->reads++;
 		if (cfg_write(fd, mine, 4, want))
-			err_note(&st->w.err, "%s write @%#x failed", f->name, mine);
+			err_note(&w->err, "%s write @%#x failed", f->name, mine);
 		st->writes[k]++;
 		if (cfg_read(fd, mine, 4, &v) || v != want)
-			err_note(&st->w.err, "%s scratch @%#x read %#x want %#x", f->name, mine, v, want);
+			err_note(&w->err, "%s scratch @%#x read %#x want %#x", f->name, mine, v, want);
 		st->reads++;
 		if (i % 8 == 7) {
 			/* sub-dword accesses: a byte write, a word read */
-			uint32_t b = (want >> 8) ^ 0x5a, w = 0;
+			uint32_t b = (want >> 8) ^ 0x5a, word = 0;
 
 			if (cfg_write(fd, mine + 1, 1, b & 0xff))
-				err_note(&st->w.err, "%s byte write failed", f->name);
+				err_note(&w->err, "%s byte write failed", f->name);
 			st->writes[k]++;
 			want = (want & ~0xff00u) | (b & 0xff) << 8;
-			if (cfg_read(fd, mine, 2, &w) || w != (want & 0xffff))
-				err_note(&st->w.err, "%s scratch word @%#x read %#x want %#x", f->name,
-					   mine, w, want & 0xffff);
+			if (cfg_read(fd, mine, 2, &word) || word != (want & 0xffff))
+				err_note(&w->err, "%s scratch word @%#x read %#x want %#x", f->name,
+					 mine, word, want & 0xffff);
 			st->reads++;
 		}
 		/* the identity of the function, 2 bytes at a time */
 		if (cfg_read(fd, 2, 2, &v) || v != f->device)
-			err_note(&st->w.err, "%s device id read %#x", f->name, v);
+			err_note(&w->err, "%s device id read %#x", f->name, v);
 		st->reads++;
 	}
 	return NULL;

@@ -63,7 +63,8 @@ static void ms_cmd(struct ms_thread *t, const struct vfn *f, const char *file,
 	va_end(ap);
 	ret = debugfs_write(f, file, cmd);
 	if (ret)
-		err_note(&t->w.err, "cpu%d: %s: '%s' > %s: %s", t->w.cpu, f->name, cmd, file, strerror(-ret));
+		err_note(&t->w.err, "cpu%d: %s: '%s' > %s: %s", t->w.cpu, f->name, cmd, file,
+			 strerror(-ret));
 }
 
 static unsigned long ms_count(const struct ms_thread *t, const struct vfn *f)
@@ -94,18 +95,15 @@ static bool ms_arrived(const struct ms_thread *t, const struct vfn *f, unsigned 
 static void *ms_run(void *arg)
 {
 	struct ms_thread *t = arg;
-	int own[MAX_FNS], nown = 0;
+	struct worker *w = &t->w;
+	int own[MAX_FNS], nown = worker_owned(w, own);
 	double t0;
 
-	for (int k = t->w.cpu; k < t->w.ntfn; k += t->w.ncpu)
-		own[nown++] = k;
-	if (!pin_to_cpu(t->w.cpu))
-		err_note(&t->w.err, "cannot pin to cpu %d", t->w.cpu);
+	worker_pin(w);
 	t0 = uptime_s();
 	for (int i = 0; i < MS_MAX_ROUNDS; i++) {
-		const struct vfn *x = &t->w.vb->f[t->w.tfn[xorshift(&t->w.seed) % (unsigned long)t->w.ntfn]];
-		unsigned int sig = VPCI_TESTFN_CFG_SIG_BASE +
-			4 * (unsigned int)(xorshift(&t->w.seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
+		const struct vfn *x = worker_pick(w);
+		unsigned int sig = worker_sig_off(w);
 		uint32_t v = 0;
 
 		if (i >= MS_MIN_ROUNDS && (i & 7) == 0 && uptime_s() - t0 > MS_SECONDS)
@@ -113,7 +111,7 @@ static void *ms_run(void *arg)
 		t->rounds = (unsigned long)i;
 		if (nown) {
 			int k = own[i % nown];
-			const struct vfn *o = &t->w.vb->f[t->w.tfn[k]];
+			const struct vfn *o = &w->vb->f[w->tfn[k]];
 
 			/* one lost interrupt says it: the next would cost a wait each */
 			if (t->lost[k])
@@ -121,10 +119,10 @@ static void *ms_run(void *arg)
 
 			unsigned long before = ms_count(t, o);
 
-			switch (xorshift(&t->w.seed) % 3) {
+			switch (xorshift(&w->seed) % 3) {
 			case 0:
 				ms_cmd(t, o, "affinity", "0 %lu",
-				       xorshift(&t->w.seed) % (unsigned long)t->w.ncpu);
+				       xorshift(&w->seed) % (unsigned long)w->ncpu);
 				t->moves++;
 				break;
 			case 1:
@@ -150,10 +148,10 @@ static void *ms_run(void *arg)
 read:
 		t->reads++;
 		if (cfg_read(x->cfg_fd, sig, 4, &v))
-			err_note(&t->w.err, "cpu%d: %s signature @%#x: read failed", t->w.cpu, x->name, sig);
+			err_note(&w->err, "cpu%d: %s signature @%#x: read failed", w->cpu, x->name, sig);
 		else if (v != VPCI_TESTFN_SIG(x->fn, sig))
-			err_note(&t->w.err, "cpu%d round %d: %s signature @%#x read %#x, want %#x", t->w.cpu, i,
-			       x->name, sig, v, VPCI_TESTFN_SIG(x->fn, sig));
+			err_note(&w->err, "cpu%d round %d: %s signature @%#x read %#x, want %#x", w->cpu, i,
+				 x->name, sig, v, VPCI_TESTFN_SIG(x->fn, sig));
 	}
 	t->rounds++;
 	return NULL;

@@ -133,6 +133,14 @@ struct worker {
 	struct err_log err;
 };
 
+/* In a worker: pin to its CPU (an error if the kernel refuses); the test
+ * functions it owns (indexes into tfn: cpu, cpu + ncpu, ...) into @own, how
+ * many; a random test function; a random offset in the signature area. */
+void worker_pin(struct worker *w);
+int worker_owned(const struct worker *w, int *own);
+struct vfn *worker_pick(struct worker *w);
+unsigned int worker_sig_off(struct worker *w);
+
 /*
  * One thread per CPU (@tmpl->ncpu) running @fn on its state: the states
  * are @stride bytes apart from @th, each zeroed and given @tmpl with its

@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "vbus.h"
+#include "vpci-testfn-regs.h"
 
 int start_threads(pthread_t *tid, int n, void *(*fn)(void *), void *args, size_t stride)
 {
@@ -73,4 +74,30 @@ int workers_run(const struct worker *tmpl, unsigned long seed_step, void *th, si
 		return -1;
 	join_threads(tid, n);
 	return 0;
+}
+
+void worker_pin(struct worker *w)
+{
+	if (!pin_to_cpu(w->cpu))
+		err_note(&w->err, "cannot pin to cpu %d", w->cpu);
+}
+
+int worker_owned(const struct worker *w, int *own)
+{
+	int n = 0;
+
+	for (int k = w->cpu; k < w->ntfn; k += w->ncpu)
+		own[n++] = k;
+	return n;
+}
+
+struct vfn *worker_pick(struct worker *w)
+{
+	return &w->vb->f[w->tfn[xorshift(&w->seed) % (unsigned long)w->ntfn]];
+}
+
+unsigned int worker_sig_off(struct worker *w)
+{
+	return VPCI_TESTFN_CFG_SIG_BASE +
+	       4 * (unsigned int)(xorshift(&w->seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
 }
