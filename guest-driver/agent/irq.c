@@ -12,18 +12,6 @@
 #include "vbus.h"
 #include "vpci-testfn-regs.h"
 
-static int testfn_vectors(const struct vfn *f)
-{
-	char path[PATH_MAX], buf[256];
-	unsigned int n;
-
-	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", f->name);
-	if (read_file(path, buf, sizeof(buf)) < 0 ||
-	    sscanf(buf, "# mode %*s vectors %u", &n) != 1)
-		return -1;
-	return (int)n;
-}
-
 #define IRQ_ROUNDS 2
 
 /* Raise @v and wait (bounded) until the driver counted one more. */
@@ -57,7 +45,7 @@ void scenario_irq(struct agent *a)
 		return;
 	for (int i = 0; i < vb.n; i++) {
 		struct vfn *f = &vb.f[i];
-		int nvec = is_testfn(f) ? testfn_vectors(f) : 0;
+		int nvec = is_testfn(f) ? testfn_irq_mode(f, NULL, 0) : 0;
 		unsigned long raised[VPCI_TESTFN_MSIX_VECTORS] = { 0 };
 		char first[200] = "";
 		int bad = 0, settled = 0;

@@ -266,13 +266,9 @@ void scenario_msi_stress(struct agent *a)
 	ntfn = testfn_list(&vb, tfn);
 	for (int k = 0; k < ntfn; k++) {
 		struct vfn *f = &vb.f[tfn[k]];
-		char path[PATH_MAX];
-		unsigned int n = 0;
 
-		snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", f->name);
-		setup = setup && cfg_open(f) >= 0 && read_file(path, mode, sizeof(mode)) >= 0 &&
-			sscanf(mode, "# mode msi vectors %u", &n) == 1 && n >= 1 &&
-			!debugfs_write(f, "reset", "1");
+		setup = setup && cfg_open(f) >= 0 && testfn_irq_mode(f, mode, sizeof(mode)) >= 1 &&
+			!strcmp(mode, "msi") && !debugfs_write(f, "reset", "1");
 	}
 	if (!tap_ok(setup && ntfn >= 2, "%d test functions with MSI (at least 2), %d CPUs, "
 		    "hv_vpci fences=%s%s", ntfn, ncpu, fences,

@@ -306,6 +306,20 @@ int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
 	return -1;
 }
 
+int testfn_irq_mode(const struct vfn *f, char *mode, size_t size)
+{
+	char path[PATH_MAX], buf[256], m[16];
+	unsigned int n;
+
+	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", f->name);
+	if (read_file(path, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "# mode %15s vectors %u", m, &n) != 2)
+		return -1;
+	if (mode)
+		snprintf(mode, size, "%s", m);
+	return (int)n;
+}
+
 int effective_cpu(const struct vfn *f, unsigned int vector)
 {
 	static char buf[1024];

@@ -60,6 +60,9 @@ unsigned long regs_get(const struct vfn *f, const char *name);
 int irq_counts(const struct vfn *f, unsigned int vector, unsigned long *total,
 	       unsigned long *per, int ncpu);
 int effective_cpu(const struct vfn *f, unsigned int vector);
+/* @f's interrupt mode ("msi" or "msix", into @mode unless NULL) and number
+ * of vectors, from the head of its irq_counts file; -1 if unreadable. */
+int testfn_irq_mode(const struct vfn *f, char *mode, size_t size);
 int online_cpus(const struct agent *a);
 
 /*
