@@ -108,13 +108,13 @@ void scenario_hang(struct agent *a);
 void scenario_hang_all(struct agent *a);
 void scenario_reset(struct agent *a);
 void scenario_shell(struct agent *a);
-/* vpci.c: scenarios on the hv-vpci bus */
+/* scenarios on the hv-vpci bus, a file each (their helpers: vbus.h) */
 void scenario_enum(struct agent *a);
 void scenario_cfg_stress(struct agent *a);
 void scenario_irq(struct agent *a);
 void scenario_passthrough(struct agent *a);
-void scenario_hotplug(struct agent *a);
-void scenario_hostile(struct agent *a);
+void scenario_hotplug(struct agent *a);		/* hotplug.c */
+void scenario_hostile(struct agent *a);		/* hotplug.c */
 void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
 /* msi.c */

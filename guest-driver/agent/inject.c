@@ -254,10 +254,12 @@ void scenario_msi_inject(struct agent *a)
 	if (!vbus_get(&vb))
 		return;
 	for (int i = 0; i < vb.n && !f; i++) {
-		snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", vb.f[i].name);
-		if (is_testfn(&vb.f[i]) && read_file(path, mode, sizeof(mode)) >= 0 &&
-		    sscanf(mode, "# mode msi vectors %u", &n) == 1)
+		int nv = is_testfn(&vb.f[i]) ? testfn_irq_mode(&vb.f[i], mode, sizeof(mode)) : -1;
+
+		if (nv >= 0 && !strcmp(mode, "msi")) {
+			n = (unsigned int)nv;
 			f = &vb.f[i];
+		}
 	}
 	if (!tap_ok(f && cfg_open(f) >= 0 && msi_cap_read(f->cfg_fd, &c),
 		    "a test function with MSI (%s, %u vectors), its capability read through "

@@ -42,30 +42,12 @@
 #define MS_LOST_S	0.5	/* in the storm: an interrupt not there by now is lost */
 
 struct ms_thread {
-	struct vbus *vb;
-	const int *tfn;
-	int ntfn;
-	int cpu, ncpu;
-	unsigned long seed;
-	unsigned long rounds, moves, masks, reads, errors;
+	struct worker w;
+	unsigned long rounds, moves, masks, reads;
 	unsigned long raised[MAX_FNS];	/* by test function index */
 	unsigned long lost[MAX_FNS];	/* raises that never arrived */
 	unsigned long early[MAX_FNS];	/* arrived while masked */
-	char first_error[200];
 };
-
-static void ms_err(struct ms_thread *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void ms_err(struct ms_thread *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!t->errors++) {
-		va_start(ap, fmt);
-		vsnprintf(t->first_error, sizeof(t->first_error), fmt, ap);
-		va_end(ap);
-	}
-}
 
 static void ms_cmd(struct ms_thread *t, const struct vfn *f, const char *file,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -81,14 +63,15 @@ static void ms_cmd(struct ms_thread *t, const struct vfn *f, const char *file,
 	va_end(ap);
 	ret = debugfs_write(f, file, cmd);
 	if (ret)
-		ms_err(t, "cpu%d: %s: '%s' > %s: %s", t->cpu, f->name, cmd, file, strerror(-ret));
+		err_note(&t->w.err, "cpu%d: %s: '%s' > %s: %s", t->w.cpu, f->name, cmd, file,
+			 strerror(-ret));
 }
 
 static unsigned long ms_count(const struct ms_thread *t, const struct vfn *f)
 {
 	unsigned long total = 0, per[MAX_CPUS];
 
-	return irq_counts(f, 0, &total, per, t->ncpu) ? 0 : total;
+	return irq_counts(f, 0, &total, per, t->w.ncpu) ? 0 : total;
 }
 
 /*
@@ -112,18 +95,15 @@ static bool ms_arrived(const struct ms_thread *t, const struct vfn *f, unsigned 
 static void *ms_run(void *arg)
 {
 	struct ms_thread *t = arg;
-	int own[MAX_FNS], nown = 0;
+	struct worker *w = &t->w;
+	int own[MAX_FNS], nown = worker_owned(w, own);
 	double t0;
 
-	for (int k = t->cpu; k < t->ntfn; k += t->ncpu)
-		own[nown++] = k;
-	if (!pin_to_cpu(t->cpu))
-		ms_err(t, "cannot pin to cpu %d", t->cpu);
+	worker_pin(w);
 	t0 = uptime_s();
 	for (int i = 0; i < MS_MAX_ROUNDS; i++) {
-		const struct vfn *x = &t->vb->f[t->tfn[xorshift(&t->seed) % (unsigned long)t->ntfn]];
-		unsigned int sig = VPCI_TESTFN_CFG_SIG_BASE +
-			4 * (unsigned int)(xorshift(&t->seed) % (VPCI_TESTFN_CFG_SIG_SIZE / 4));
+		const struct vfn *x = worker_pick(w);
+		unsigned int sig = worker_sig_off(w);
 		uint32_t v = 0;
 
 		if (i >= MS_MIN_ROUNDS && (i & 7) == 0 && uptime_s() - t0 > MS_SECONDS)
@@ -131,7 +111,7 @@ static void *ms_run(void *arg)
 		t->rounds = (unsigned long)i;
 		if (nown) {
 			int k = own[i % nown];
-			const struct vfn *o = &t->vb->f[t->tfn[k]];
+			const struct vfn *o = &w->vb->f[w->tfn[k]];
 
 			/* one lost interrupt says it: the next would cost a wait each */
 			if (t->lost[k])
@@ -139,10 +119,10 @@ static void *ms_run(void *arg)
 
 			unsigned long before = ms_count(t, o);
 
-			switch (xorshift(&t->seed) % 3) {
+			switch (xorshift(&w->seed) % 3) {
 			case 0:
 				ms_cmd(t, o, "affinity", "0 %lu",
-				       xorshift(&t->seed) % (unsigned long)t->ncpu);
+				       xorshift(&w->seed) % (unsigned long)w->ncpu);
 				t->moves++;
 				break;
 			case 1:
@@ -168,10 +148,10 @@ static void *ms_run(void *arg)
 read:
 		t->reads++;
 		if (cfg_read(x->cfg_fd, sig, 4, &v))
-			ms_err(t, "cpu%d: %s signature @%#x: read failed", t->cpu, x->name, sig);
+			err_note(&w->err, "cpu%d: %s signature @%#x: read failed", w->cpu, x->name, sig);
 		else if (v != VPCI_TESTFN_SIG(x->fn, sig))
-			ms_err(t, "cpu%d round %d: %s signature @%#x read %#x, want %#x", t->cpu, i,
-			       x->name, sig, v, VPCI_TESTFN_SIG(x->fn, sig));
+			err_note(&w->err, "cpu%d round %d: %s signature @%#x read %#x, want %#x", w->cpu, i,
+				 x->name, sig, v, VPCI_TESTFN_SIG(x->fn, sig));
 	}
 	t->rounds++;
 	return NULL;
@@ -270,10 +250,12 @@ void scenario_msi_stress(struct agent *a)
 	static struct vbus vb;
 	static struct ms_thread th[MAX_CPUS];
 	static struct host_view host;
-	pthread_t tid[MAX_CPUS];
-	int ncpu = online_cpus(a), ntfn = 0, tfn[MAX_FNS];
-	unsigned long rounds = 0, moves = 0, masks = 0, reads = 0, errors = 0;
-	const char *first = "";
+	int ncpu = online_cpus(a), ntfn, tfn[MAX_FNS];
+	struct worker tmpl = {
+		.vb = &vb, .tfn = tfn, .ncpu = ncpu, .seed = a->seed ^ 0x2545f4914f6cdd1dul,
+	};
+	unsigned long rounds = 0, moves = 0, masks = 0, reads = 0;
+	struct err_log err = { 0 };
 	char fences[128] = "", mode[64] = "";
 	bool setup = true, host_ok;
 	double t0, dt;
@@ -281,18 +263,12 @@ void scenario_msi_stress(struct agent *a)
 	if (!vbus_get(&vb))
 		return;
 	read_file("/sys/module/hv_vpci/parameters/fences", fences, sizeof(fences));
-	for (int i = 0; i < vb.n; i++)
-		if (is_testfn(&vb.f[i]))
-			tfn[ntfn++] = i;
+	ntfn = testfn_list(&vb, tfn);
 	for (int k = 0; k < ntfn; k++) {
 		struct vfn *f = &vb.f[tfn[k]];
-		char path[PATH_MAX];
-		unsigned int n = 0;
 
-		snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/irq_counts", f->name);
-		setup = setup && cfg_open(f) >= 0 && read_file(path, mode, sizeof(mode)) >= 0 &&
-			sscanf(mode, "# mode msi vectors %u", &n) == 1 && n >= 1 &&
-			!debugfs_write(f, "reset", "1");
+		setup = setup && cfg_open(f) >= 0 && testfn_irq_mode(f, mode, sizeof(mode)) >= 1 &&
+			!strcmp(mode, "msi") && !debugfs_write(f, "reset", "1");
 	}
 	if (!tap_ok(setup && ntfn >= 2, "%d test functions with MSI (at least 2), %d CPUs, "
 		    "hv_vpci fences=%s%s", ntfn, ncpu, fences,
@@ -300,32 +276,21 @@ void scenario_msi_stress(struct agent *a)
 		return;
 
 	t0 = uptime_s();
-	for (int c = 0; c < ncpu; c++) {
-		memset(&th[c], 0, sizeof(th[c]));
-		th[c].vb = &vb;
-		th[c].tfn = tfn;
-		th[c].ntfn = ntfn;
-		th[c].cpu = c;
-		th[c].ncpu = ncpu;
-		th[c].seed = (a->seed ^ 0x2545f4914f6cdd1dul) + (unsigned long)c * 7919 + 1;
-	}
-	if (start_threads(tid, ncpu, ms_run, th, sizeof(th[0])))
+	tmpl.ntfn = ntfn;
+	if (workers_run(&tmpl, 7919, th, sizeof(th[0]), ms_run))
 		return;
-	join_threads(tid, ncpu);
 	dt = uptime_s() - t0;
 	for (int c = 0; c < ncpu; c++) {
 		rounds += th[c].rounds;
 		moves += th[c].moves;
 		masks += th[c].masks;
 		reads += th[c].reads;
-		errors += th[c].errors;
-		if (th[c].errors && !*first)
-			first = th[c].first_error;
+		err_merge(&err, &th[c].w.err);
 	}
 	tap_diag("msi-stress: %d threads, %lu rounds, %lu affinity moves, %lu mask/unmask, "
 		 "%lu signature reads in %.2f s", ncpu, rounds, moves, masks, reads, dt);
-	tap_ok(errors == 0, "every signature read answered by the function asked, every "
-	       "debugfs command taken (%lu wrong%s%s)", errors, errors ? "; first: " : "", first);
+	tap_ok(err.n == 0, "every signature read answered by the function asked, every "
+	       "debugfs command taken (%lu wrong%s%s)", err.n, err.n ? "; first: " : "", err.first);
 
 	ms_wait_delivered(&vb, tfn, ntfn, ncpu);
 	host_ok = !host_view_read(&vb, &host);
