@@ -6,7 +6,8 @@
 #
 # Last line: "N passed, N failed".  Exit 0 only if every test passed.
 # --bisect: run the barrier-relevant subset; exit 0 good, 1 bad (the rig
-# caught a bug), 125 this commit cannot be tested (set-up or build failed).
+# caught a bug), 125 this commit cannot be tested (set-up or build failed,
+# a test could not run, or a usage error).
 # --sanitize: QEMU and the harness built with ASan and UBSan (their own
 # build, build/meson-sanitize); the qtests, unit and guest tests run on
 # them, and every sanitizer report (build/sanitize-reports) is a failure.
@@ -14,9 +15,17 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 export VPCI_RIG_TOP="$top"
 
-usage() { echo "usage: $0 [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]" >&2; exit 2; }
-
 quick=0 bisect=0 sanitize=0 junit="" pattern=""
+# Under --bisect a usage error is 125, not 2: `git bisect run` would take 2
+# for "bad", and a commit whose run-tests.sh lacks an option cannot be
+# tested with it.
+for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
+usage() {
+	echo "usage: $0 [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]" >&2
+	[ $bisect = 1 ] && exit 125
+	exit 2
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -25,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--junit) [ $# -ge 2 ] || usage; junit=$2; shift ;;
 	--junit=*) junit=${1#--junit=} ;;
 	-k) [ $# -ge 2 ] || usage; pattern=$2; shift ;;
-	-h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-tests.sh: unknown option '$1'" >&2; usage ;;
 	esac
 	shift
@@ -102,8 +111,15 @@ status=$?
 # meson test's 125: the tests' dependencies did not build.
 [ $bisect = 1 ] && [ $status = 125 ] && [ ! -e "$testlog" ] &&
 	cannot_test "build failed (see meson's output above)"
-passed=$(grep -c '"result": "OK"' "$testlog" 2>/dev/null || true)
-failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$testlog" 2>/dev/null || true)
+# The harness parses the JSON: passed=N failed=N skipped=N could_not_run=N
+passed=0 failed=0 skipped=0 could_not_run=0
+counts=$("$mesondir/harness/vpci-rig-harness" testlog "$testlog") ||
+	cannot_test "meson wrote no readable test log ($testlog)"
+case $counts in
+passed=[0-9]*" failed="[0-9]*" skipped="[0-9]*" could_not_run="[0-9]*) eval "$counts" ;;
+*) cannot_test "unexpected test log summary '$counts'" ;;
+esac
+[ "$skipped" -gt 0 ] && echo "run-tests.sh: $skipped test(s) skipped (see meson's output)" >&2
 if [ $sanitize = 1 ]; then
 	# A report fails the run even when its test passed (a leak at exit,
 	# a UBSan report in a QEMU whose verdict was still right).  A file
@@ -127,10 +143,10 @@ fi
 echo "tests: $((SECONDS - t0)) s in all" >&2
 echo "${passed:-0} passed, ${failed:-0} failed"
 if [ $status -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then
-	# A test that could not run (the harness's 125: QEMU would not start,
-	# guest image missing) says nothing about this commit.
-	if [ $bisect = 1 ] && grep -q '"returncode": 125' "$testlog"; then
-		echo "run-tests.sh: a test could not run (exit 125): cannot test this commit" >&2
+	# A test that could not run (check's 99: QEMU would not start, guest
+	# image missing) says nothing about this commit.
+	if [ $bisect = 1 ] && [ "$could_not_run" -gt 0 ]; then
+		echo "run-tests.sh: $could_not_run test(s) could not run (exit 99): cannot test this commit" >&2
 		exit 125
 	fi
 	exit 1

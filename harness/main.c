@@ -22,6 +22,7 @@ typedef struct {
 	const char     *summary;
 	RigCommandFunc  handler;
 	gboolean        hidden;
+	RigExit       (*exit_for_error) (const GError *error);  /* NULL: rig_exit_for_error */
 } RigCommand;
 
 static const RigCommand commands[] = {
@@ -40,7 +41,10 @@ static const RigCommand commands[] = {
 	{ .name = "classify", .handler = rig_cmd_classify, .hidden = TRUE,
 	  .summary = "Re-classify a saved run directory" },
 	{ .name = "check", .handler = rig_cmd_check, .hidden = TRUE,
+	  .exit_for_error = rig_exit_for_error_meson,
 	  .summary = "Run one test of tests/suite.cfg (for meson test)" },
+	{ .name = "testlog", .handler = rig_cmd_testlog, .hidden = TRUE,
+	  .summary = "Count the results of meson's testlog.json (for run-tests.sh)" },
 	{ .name = NULL }
 };
 
@@ -138,9 +142,10 @@ main (int argc, char **argv)
 	g_source_remove (sigint);
 	g_source_remove (sigterm);
 	if (!ok) {
-		status = rig_exit_for_error (error);
+		status = command->exit_for_error ? command->exit_for_error (error) :
+		                                   rig_exit_for_error (error);
 		g_printerr ("error: %s\n", error->message);
-		if (status == RIG_EXIT_USAGE)
+		if (error->domain == RIG_ERROR && error->code == RIG_ERROR_USAGE)
 			g_printerr ("See 'vpci-rig %s --help'\n", command->name);
 	}
 	return status;

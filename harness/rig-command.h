@@ -33,6 +33,8 @@ gboolean rig_cmd_sweep    (int argc, char **argv, RigExit *exit_status,
                            GCancellable *cancellable, GError **error);
 gboolean rig_cmd_bench    (int argc, char **argv, RigExit *exit_status,
                            GCancellable *cancellable, GError **error);
+gboolean rig_cmd_testlog  (int argc, char **argv, RigExit *exit_status,
+                           GCancellable *cancellable, GError **error);
 
 /* Builds a GOptionContext for command @name with the harness's conventions
  * (help names "vpci-rig NAME", summary and description set). */

@@ -15,3 +15,13 @@ rig_exit_for_error (const GError *error)
 		return RIG_EXIT_FAILURE;
 	return RIG_EXIT_INFRA;
 }
+
+RigExit
+rig_exit_for_error_meson (const GError *error)
+{
+	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_UNAVAILABLE)
+		return RIG_EXIT_SKIP;
+	if (error->domain == RIG_ERROR && error->code == RIG_ERROR_FAILED)
+		return RIG_EXIT_FAILURE;
+	return RIG_EXIT_HARD_ERROR;
+}

@@ -2,8 +2,10 @@
 /*
  * test-usage.c - spawn vpci-rig-harness ($VPCI_RIG_HARNESS) with bad
  * arguments: it must exit 2 and print exactly "error: <one line>" and
- * "See 'vpci-rig ... --help'" on stderr, and nothing on stdout.  Also the
- * one infrastructure case that needs no guest: rig.ini missing -> 125.
+ * "See 'vpci-rig ... --help'" on stderr, and nothing on stdout (`check`,
+ * which meson test runs, exits 99 for the same).  Also the infrastructure
+ * cases that need no guest: rig.ini missing -> 125 (`check`: 99), and a
+ * test of a kernel rig.ini does not have -> `check` skips (77).
  *
  * VPCI_RIG_TOP points at an empty directory, so usage errors are shown to
  * be found before rig.ini is read.
@@ -42,9 +44,9 @@ static const UsageCase cases[] = {
 	{ "/usage/default-command/bad-flag", { "--smp", "x" }, 2, "--smp" },
 	{ "/usage/shell/bad-smp", { "shell", "--smp", "x" }, 2, "--smp" },
 	{ "/usage/list/extra-argument", { "list", "extra" }, 2, "extra" },
-	{ "/usage/check/missing-name", { "check" }, 2, "NAME" },
-	{ "/usage/check/unknown-test", { "check", "no-such-test", "--suite", "@SUITE@" }, 2, "no-such-test" },
-	{ "/usage/check/missing-suite", { "check", "x", "--suite", "/nonexistent/suite.cfg" }, 2, "suite.cfg" },
+	{ "/usage/check/missing-name", { "check" }, 99, "NAME" },
+	{ "/usage/check/unknown-test", { "check", "no-such-test", "--suite", "@SUITE@" }, 99, "no-such-test" },
+	{ "/usage/check/missing-suite", { "check", "x", "--suite", "/nonexistent/suite.cfg" }, 99, "suite.cfg" },
 	{ "/usage/sweep/nothing", { "sweep", "--suite", "@SUITE@" }, 2, "nothing to run" },
 	{ "/usage/sweep/axes-only", { "sweep", "--smp", "1,2", "--suite", "@SUITE@" }, 2, "sweep nothing" },
 	{ "/usage/sweep/resume-without-dir", { "sweep", "--resume", "--scenario", "boot" }, 2, "--dir" },
@@ -56,6 +58,9 @@ static const UsageCase cases[] = {
 	{ "/usage/sweep/unknown-scenario", { "sweep", "--scenario", "boot,nope",
 	  "--suite", "@SUITE@" }, 2, "nope" },
 	{ "/infra/run/no-rig-ini", { "run", "boot" }, 125, "rig.ini" },
+	{ "/infra/check/no-rig-ini", { "check", "only", "--suite", "@SUITE@" }, 99, "rig.ini" },
+	{ "/infra/check/kernel-not-built", { "check", "other-kernel", "--suite", "@SUITE@" }, 77,
+	  "skipped" },
 };
 
 static char *top_dir;
@@ -95,7 +100,7 @@ test_case (gconstpointer data)
 	lines = g_strsplit (err, "\n", -1);
 	g_assert_true (g_str_has_prefix (lines[0], "error: "));
 	g_assert_nonnull (strstr (lines[0], c->stderr_has));
-	if (c->status == 2) {
+	if (c->status == 2 || (c->status == 99 && g_str_has_prefix (c->path, "/usage/"))) {
 		g_assert_nonnull (lines[1]);
 		g_assert_true (g_str_has_prefix (lines[1], "See 'vpci-rig "));
 		g_assert_true (g_str_has_suffix (lines[1], " --help'"));
@@ -109,16 +114,27 @@ int
 main (int argc, char **argv)
 {
 	int ret;
+	char *ini_path, *suite_text;
 
 	g_test_init (&argc, &argv, NULL);
 	top_dir = g_dir_make_tmp ("vpci-rig-usage-XXXXXX", NULL);
 	suite_path = g_build_filename (top_dir, "suite.cfg", NULL);
-	g_file_set_contents (suite_path, "[only]\nscenario=boot\n", -1, NULL);
+	ini_path = g_build_filename (top_dir, "other.ini", NULL);
+	g_file_set_contents (ini_path, "[qemu]\nbinary=/nonexistent/qemu\n"
+	                     "[kernel 6.1]\nrelease=6.1.0\nvmlinux=/nonexistent/vmlinux\n"
+	                     "modules=/nonexistent\ninitramfs=/nonexistent/initramfs\n", -1, NULL);
+	suite_text = g_strdup_printf ("[only]\nscenario=boot\n"
+	                              "[other-kernel]\nscenario=boot\n"
+	                              "args=--kernel 9.9 --config %s\n", ini_path);
+	g_file_set_contents (suite_path, suite_text, -1, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
 		g_test_add_data_func (cases[i].path, &cases[i], test_case);
 	ret = g_test_run ();
 	g_unlink (suite_path);
+	g_unlink (ini_path);
 	g_rmdir (top_dir);
+	g_free (ini_path);
+	g_free (suite_text);
 	g_free (suite_path);
 	g_free (top_dir);
 	return ret;
