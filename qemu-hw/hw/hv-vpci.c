@@ -1427,6 +1427,7 @@ static bool hv_vpci_wc_start(HvVpciState *s, Error **errp)
     s->wc.apply = hv_vpci_wc_apply;
     s->wc.read = hv_vpci_wc_read;
     s->wc.hazard = hv_vpci_wc_hazard;
+    s->wc.ops = &vpci_wc_qemu_ops;
     vpci_wc_init(&s->wc, ms->smp.max_cpus);
     return true;
 }

@@ -3,15 +3,13 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * See vpci-wc.h for the semantics.  Target-specific: it names the guest
- * instruction of each access with x86_cpu_io_guest_pc() (patch 0004).
+ * See vpci-wc.h for the semantics.  Target-independent: vCPUs, their
+ * epochs and PCs, the clock, the guard and the timer are VpciWcOps hooks
+ * (vpci-wc-qemu.c has QEMU's).
  */
 #include "qemu/osdep.h"
+#include "qemu/host-utils.h"
 #include "qemu/log.h"
-#include "qemu/main-loop.h"
-#include "system/cpu-timers.h"
-#include "hw/core/cpu.h"
-#include "cpu.h"
 #include "vpci-wc.h"
 #include "trace.h"
 
@@ -34,17 +32,7 @@ bool vpci_wc_parse_order(const char *s, VpciWcOrder *order)
 
 const char *vpci_wc_hazard_kind_name(VpciWcHazardKind kind)
 {
-    switch (kind) {
-    case VPCI_WC_HAZARD_LOAD_PASSES_STORE:
-        return "load-passes-store";
-    case VPCI_WC_HAZARD_STORE_PASSES_STORE:
-        return "store-passes-store";
-    case VPCI_WC_HAZARD_CROSS_VCPU:
-        return "cross-vcpu";
-    case VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE:
-        return "ram-store-passes-store";
-    }
-    return "unknown";
+    return kind < VPCI_HAZARD_NR ? vpci_hazard_kind_names[kind] : "unknown";
 }
 
 /* xorshift64*: small, seedable, and the same on every host. */
@@ -59,27 +47,22 @@ static uint64_t wc_random(VpciWc *wc)
     return x * 0x2545f4914f6cdd1dULL;
 }
 
-/* The accessing vCPU, or NULL for qtest and other non-vCPU accesses. */
-static CPUState *wc_vcpu(VpciWc *wc)
+/* The accessing vCPU, or -1 for qtest and other non-vCPU accesses. */
+static int wc_vcpu(VpciWc *wc)
 {
-    if (!current_cpu || current_cpu->cpu_index >= wc->nvcpus) {
-        return NULL;
-    }
-    return current_cpu;
+    int vcpu = wc->ops->current_vcpu(wc);
+
+    return vcpu >= 0 && vcpu < wc->nvcpus ? vcpu : -1;
 }
 
-static uint64_t wc_guest_pc(CPUState *cs)
+static uint64_t wc_guest_pc(VpciWc *wc, unsigned vcpu)
 {
-    uint64_t pc;
-
-    return x86_cpu_io_guest_pc(cs, &pc) ? pc : 0;
+    return wc->ops->guest_pc(wc, vcpu);
 }
 
-static uint64_t wc_epoch(unsigned vcpu)
+static uint64_t wc_epoch(VpciWc *wc, unsigned vcpu)
 {
-    CPUState *cs = qemu_get_cpu(vcpu);
-
-    return cs ? qatomic_read(&cs->ordering_epoch) : 0;
+    return wc->ops->epoch(wc, vcpu);
 }
 
 /* The buffered store with the lowest (oldest) or highest sequence. */
@@ -195,11 +178,7 @@ static void wc_rearm(VpciWc *wc)
             next = MIN(next, wc->buffers[v].deadline_ns);
         }
     }
-    if (next == INT64_MAX) {
-        timer_del(wc->timer);
-    } else {
-        timer_mod(wc->timer, next);
-    }
+    wc->ops->timer_mod(wc, next);
 }
 
 static uint64_t buffer_oldest_seq(const VpciWcBuffer *buf)
@@ -216,7 +195,7 @@ static uint64_t buffer_oldest_seq(const VpciWcBuffer *buf)
  */
 static void wc_sync(VpciWc *wc)
 {
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t now = wc->ops->clock_ns(wc);
     unsigned *due = wc->due;
     unsigned n = 0;
 
@@ -224,7 +203,7 @@ static void wc_sync(VpciWc *wc)
         VpciWcBuffer *buf = &wc->buffers[v];
 
         if (buf->nlines &&
-            (wc_epoch(v) != buf->epoch || now >= buf->deadline_ns)) {
+            (wc_epoch(wc, v) != buf->epoch || now >= buf->deadline_ns)) {
             due[n++] = v;
         }
     }
@@ -257,14 +236,12 @@ static void wc_sync(VpciWc *wc)
         VpciWcBuffer *buf = &wc->buffers[due[i]];
 
         wc_drain_buffer(wc, due[i],
-                        wc_epoch(due[i]) != buf->epoch ? "epoch" : "delay");
+                        wc_epoch(wc, due[i]) != buf->epoch ? "epoch" : "delay");
     }
 }
 
-static void wc_timer_cb(void *opaque)
+void vpci_wc_timer(VpciWc *wc)
 {
-    VpciWc *wc = opaque;
-
     if (wc->busy) {
         wc_rearm(wc);
         return;
@@ -275,67 +252,69 @@ static void wc_timer_cb(void *opaque)
 
 /* Report the oldest undrained store of any other vCPU, if there is one. */
 /* @pc: the access's guest PC, or 0 to look it up only if there is a hazard. */
-static void wc_check_cross(VpciWc *wc, CPUState *cs, bool is_store,
+static void wc_check_cross(VpciWc *wc, unsigned vcpu, bool is_store,
                            hwaddr offset, unsigned size, uint64_t pc)
 {
     for (unsigned v = 0; v < wc->nvcpus; v++) {
         const VpciWcStore *st;
 
-        if (v == cs->cpu_index || !wc->buffers[v].nlines) {
+        if (v == vcpu || !wc->buffers[v].nlines) {
             continue;
         }
         st = buffer_pick(&wc->buffers[v], false, 0, false);
         if (!st) {
             continue;
         }
-        wc_report(wc, VPCI_WC_HAZARD_CROSS_VCPU, is_store, cs->cpu_index,
-                  offset, size, pc ? pc : wc_guest_pc(cs), v, st);
+        wc_report(wc, VPCI_HAZARD_CROSS_VCPU, is_store, vcpu, offset, size,
+                  pc ? pc : wc_guest_pc(wc, vcpu), v, st);
         return;
     }
 }
 
 /*
- * The vCPU's ordering guard, armed while it has window stores buffered.
- * Called from translated code (no BQL) before each store to ordinary
- * memory, and after each draining event.  After a drain, the buffer lands
- * now, not at the next window access: the device (and its children's
- * other BARs) must see it before anything else this vCPU does.  A store
- * before the drain is a hazard, reported once per batch.
+ * The vCPU's ordering guard, armed while it has window stores buffered
+ * (its two halves are called around the BQL, see vpci-wc.h).  Called
+ * before each store to ordinary memory, and after each draining event.
+ * After a drain, the buffer lands now, not at the next window access: the
+ * device (and its children's other BARs) must see it before anything else
+ * this vCPU does.  A store before the drain is a hazard, reported once per
+ * batch.
  */
-static void wc_guard(CPUState *cs, vaddr pc, vaddr addr, bool is_store,
-                     void *opaque)
+bool vpci_wc_guard_wanted(VpciWc *wc, unsigned vcpu, bool is_store,
+                          bool *drained)
 {
-    VpciWc *wc = opaque;
-    VpciWcBuffer *buf = &wc->buffers[cs->cpu_index];
-    bool drained = qatomic_read(&cs->ordering_epoch) != qatomic_read(&buf->epoch);
+    VpciWcBuffer *buf = &wc->buffers[vcpu];
 
-    if (!drained && (!is_store || qatomic_read(&buf->guard_reported))) {
-        return;
-    }
     /*
-     * Under icount, device code may read the virtual clock only at an
-     * I/O-capable point (an MMIO access); a fence in translated code is
-     * not one, so that drain waits for the next window access instead.
+     * No BQL here, so both fields are read (and written) atomically; a
+     * stale read is harmless, as their writers (vpci_wc_store() and
+     * vpci_wc_guard()) run on this vCPU's own thread and a needless "wanted"
+     * only costs the BQL: vpci_wc_guard() looks at the buffer again under it.
      */
-    if (drained && icount_enabled() && !cs->neg.can_do_io) {
-        return;
-    }
-    BQL_LOCK_GUARD();
+    *drained = wc_epoch(wc, vcpu) != qatomic_read(&buf->epoch);
+    return *drained || (is_store && !qatomic_read(&buf->guard_reported));
+}
+
+void vpci_wc_guard(VpciWc *wc, unsigned vcpu, bool drained, uint64_t pc,
+                   uint64_t addr)
+{
+    VpciWcBuffer *buf = &wc->buffers[vcpu];
+
     if (wc->busy) {
         return;     /* a drain is applying stores: the next call drains */
     }
     if (!buf->nlines) {
-        cpu_ordering_guard_disarm(cs);
+        wc->ops->guard(wc, vcpu, false);
     } else if (drained) {
-        wc_drain_buffer(wc, cs->cpu_index, "epoch");
+        wc_drain_buffer(wc, vcpu, "epoch");
         wc_rearm(wc);
-        cpu_ordering_guard_disarm(cs);
+        wc->ops->guard(wc, vcpu, false);
     } else {
         const VpciWcStore *st = buffer_pick(buf, true, 0, false);
 
         if (st) {
-            wc_report(wc, VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE, true,
-                      cs->cpu_index, addr, 0, pc, cs->cpu_index, st);
+            wc_report(wc, VPCI_HAZARD_RAM_STORE_PASSES_STORE, true, vcpu,
+                      addr, 0, pc, vcpu, st);
         }
         qatomic_set(&buf->guard_reported, true);
     }
@@ -368,7 +347,7 @@ static VpciWcLine *buffer_find_line(VpciWcBuffer *buf, hwaddr base)
 
 void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
 {
-    CPUState *cs = wc_vcpu(wc);
+    int vcpu;
     hwaddr base = offset & ~(hwaddr)(wc->line_size - 1);
     VpciWcBuffer *buf;
     VpciWcLine *line;
@@ -379,36 +358,36 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         wc_reentered(wc, "store", offset, size);
         return;
     }
-    if (!wc->enabled || !cs) {
-        wc->apply(wc->opaque, cs ? cs->cpu_index : -1, false, offset, value,
-                  size);
+    vcpu = wc_vcpu(wc);
+    if (!wc->enabled || vcpu < 0) {
+        wc->apply(wc->opaque, vcpu, false, offset, value, size);
         return;
     }
     wc_sync(wc);
-    pc = wc_guest_pc(cs);
-    wc_check_cross(wc, cs, true, offset, size, pc);
+    pc = wc_guest_pc(wc, vcpu);
+    wc_check_cross(wc, vcpu, true, offset, size, pc);
 
-    buf = &wc->buffers[cs->cpu_index];
+    buf = &wc->buffers[vcpu];
     other = buffer_pick(buf, false, base, true);
     if (other) {
-        wc_report(wc, VPCI_WC_HAZARD_STORE_PASSES_STORE, true, cs->cpu_index,
-                  offset, size, pc, cs->cpu_index, other);
+        wc_report(wc, VPCI_HAZARD_STORE_PASSES_STORE, true, vcpu, offset,
+                  size, pc, vcpu, other);
     }
 
     line = buffer_find_line(buf, base);
     if (line && line->nstores == VPCI_WC_STORES_PER_LINE) {
-        wc_drain_buffer(wc, cs->cpu_index, "line-full");
+        wc_drain_buffer(wc, vcpu, "line-full");
         line = NULL;
     }
     if (!line) {
         if (buf->nlines == wc->lines_per_vcpu) {
-            wc_drain_buffer(wc, cs->cpu_index, "full");
+            wc_drain_buffer(wc, vcpu, "full");
         }
         if (!buf->nlines) {
-            qatomic_set(&buf->epoch, qatomic_read(&cs->ordering_epoch));
+            /* atomic: vpci_wc_guard_wanted() reads both without the BQL */
+            qatomic_set(&buf->epoch, wc_epoch(wc, vcpu));
             qatomic_set(&buf->guard_reported, false);
-            buf->deadline_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
-                               wc->delay_ns;
+            buf->deadline_ns = wc->ops->clock_ns(wc) + wc->delay_ns;
         }
         line = &buf->lines[buf->nlines++];
         line->base = base;
@@ -421,14 +400,14 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         .pc = pc,
         .seq = wc->next_seq++,
     };
-    trace_vpci_wc_store(cs->cpu_index, offset, value, size, pc);
-    cpu_ordering_guard_arm(cs, wc_guard, wc);
+    trace_vpci_wc_store(vcpu, offset, value, size, pc);
+    wc->ops->guard(wc, vcpu, true);
     wc_rearm(wc);
 }
 
 uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
 {
-    CPUState *cs = wc_vcpu(wc);
+    int vcpu;
     hwaddr base = offset & ~(hwaddr)(wc->line_size - 1);
     VpciWcBuffer *buf;
     const VpciWcStore *other;
@@ -437,7 +416,8 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
         wc_reentered(wc, "load", offset, size);
         return ~0ULL;
     }
-    if (!wc->enabled || !cs) {
+    vcpu = wc_vcpu(wc);
+    if (!wc->enabled || vcpu < 0) {
         return wc->read(wc->opaque, offset, size);
     }
     wc_sync(wc);
@@ -445,18 +425,17 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
      * Unwinding the guest PC costs a TB lookup: a load needs it only for
      * a hazard (a store keeps it with the buffered value, for later ones).
      */
-    wc_check_cross(wc, cs, false, offset, size, 0);
+    wc_check_cross(wc, vcpu, false, offset, size, 0);
 
-    buf = &wc->buffers[cs->cpu_index];
+    buf = &wc->buffers[vcpu];
     if (buffer_find_line(buf, base)) {
         /* A load hitting a buffered line waits for this vCPU's stores. */
-        wc_drain_buffer(wc, cs->cpu_index, "load-hit");
+        wc_drain_buffer(wc, vcpu, "load-hit");
     } else {
         other = buffer_pick(buf, true, 0, false);
         if (other) {
-            wc_report(wc, VPCI_WC_HAZARD_LOAD_PASSES_STORE, false,
-                      cs->cpu_index, offset, size, wc_guest_pc(cs),
-                      cs->cpu_index, other);
+            wc_report(wc, VPCI_HAZARD_LOAD_PASSES_STORE, false, vcpu, offset,
+                      size, wc_guest_pc(wc, vcpu), vcpu, other);
         }
     }
     wc_rearm(wc);
@@ -478,14 +457,12 @@ void vpci_wc_reset(VpciWc *wc)
     }
     wc->rng = wc->seed ? wc->seed : 0x9e3779b97f4a7c15ULL;
     wc->next_seq = 0;
-    if (wc->timer) {
-        timer_del(wc->timer);
-    }
+    wc->ops->timer_mod(wc, INT64_MAX);
 }
 
 void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
 {
-    assert(wc->apply && wc->read);
+    assert(wc->apply && wc->read && wc->ops);
     assert(is_power_of_2(wc->line_size) && wc->lines_per_vcpu > 0);
     wc->nvcpus = nvcpus;
     wc->buffers = g_new0(VpciWcBuffer, nvcpus);
@@ -497,7 +474,6 @@ void vpci_wc_init(VpciWc *wc, unsigned nvcpus)
     for (unsigned v = 0; v < nvcpus; v++) {
         wc->buffers[v].lines = g_new0(VpciWcLine, wc->lines_per_vcpu);
     }
-    wc->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, wc_timer_cb, wc);
     vpci_wc_reset(wc);
 }
 
@@ -511,9 +487,8 @@ void vpci_wc_finalize(VpciWc *wc)
     g_clear_pointer(&wc->line_order, g_free);
     g_clear_pointer(&wc->inflight, g_free);
     g_clear_pointer(&wc->overtakes, g_free);
-    if (wc->timer) {
-        timer_free(wc->timer);
-        wc->timer = NULL;
+    if (wc->ops->finalize) {
+        wc->ops->finalize(wc);
     }
     wc->nvcpus = 0;
 }

@@ -20,12 +20,20 @@
  * Callers hold the BQL (MMIO dispatch and the drain timer both do), so the
  * model needs no lock of its own; the ordering guard, called from
  * translated code, takes it.
+ *
+ * The model sees its environment (which vCPU is accessing, its ordering
+ * epoch and guest PC, the virtual clock, the ordering guard and the drain
+ * timer) only through VpciWcOps: vpci_wc_qemu_ops (vpci-wc-qemu.c) for
+ * the device, a test's own hooks for a deterministic unit test
+ * (tests/qtest/vpci-rig/vpci-wc-test.c).  vpci-wc.c itself is
+ * target-independent.
  */
 #ifndef HW_VPCI_WC_H
 #define HW_VPCI_WC_H
 
 #include "exec/hwaddr.h"
 #include "qemu/timer.h"
+#include "vpci-hazards.h"
 
 typedef enum VpciWcOrder {
     VPCI_WC_ORDER_PROGRAM,
@@ -33,19 +41,8 @@ typedef enum VpciWcOrder {
     VPCI_WC_ORDER_RANDOM,
 } VpciWcOrder;
 
-typedef enum VpciWcHazardKind {
-    /* A load served while the same vCPU has a buffered store elsewhere. */
-    VPCI_WC_HAZARD_LOAD_PASSES_STORE,
-    /* A store buffered with an earlier store of the same vCPU to another
-     * line: the two may reach the device in either order. */
-    VPCI_WC_HAZARD_STORE_PASSES_STORE,
-    /* An access of one vCPU meets another vCPU's undrained store. */
-    VPCI_WC_HAZARD_CROSS_VCPU,
-    /* A store to ordinary memory (a lock release, a stack push...) while
-     * the same vCPU has a window store buffered: x86 lets WB stores pass
-     * WC stores.  @offset is then the store's guest virtual address. */
-    VPCI_WC_HAZARD_RAM_STORE_PASSES_STORE,
-} VpciWcHazardKind;
+/* The hazard kinds and their log names: ../include/vpci-hazards.h. */
+typedef enum vpci_hazard_kind VpciWcHazardKind;
 
 typedef struct VpciWcHazard {
     VpciWcHazardKind kind;
@@ -93,7 +90,33 @@ typedef struct VpciWcBuffer {
     bool guard_reported;        /* a memory store already passed this batch */
 } VpciWcBuffer;
 
-typedef struct VpciWc {
+typedef struct VpciWc VpciWc;
+
+/*
+ * Called with the BQL held; epoch also without it, from
+ * vpci_wc_guard_wanted().
+ */
+typedef struct VpciWcOps {
+    /* cpu_index of the vCPU making the current access, -1 for none (qtest). */
+    int (*current_vcpu)(VpciWc *wc);
+    /* @vcpu's ordering epoch (patch 0003): any change means it drained. */
+    uint64_t (*epoch)(VpciWc *wc, unsigned vcpu);
+    /* Now, in nanoseconds of the clock deadlines are kept in (virtual). */
+    int64_t (*clock_ns)(VpciWc *wc);
+    /* Guest PC of @vcpu's current access (its own vCPU), 0 if unknown. */
+    uint64_t (*guest_pc)(VpciWc *wc, unsigned vcpu);
+    /* Arm (or disarm) @vcpu's ordering guard; called on that vCPU only. */
+    void (*guard)(VpciWc *wc, unsigned vcpu, bool arm);
+    /* Call vpci_wc_timer() at @deadline_ns; INT64_MAX: not at all. */
+    void (*timer_mod)(VpciWc *wc, int64_t deadline_ns);
+    /* Free what the hooks allocated (vpci_wc_finalize); may be NULL. */
+    void (*finalize)(VpciWc *wc);
+} VpciWcOps;
+
+/* The device's environment: current_cpu, CPUState, QEMU_CLOCK_VIRTUAL. */
+extern const VpciWcOps vpci_wc_qemu_ops;
+
+struct VpciWc {
     /* Configuration (device properties). */
     bool enabled;
     unsigned lines_per_vcpu;
@@ -108,6 +131,11 @@ typedef struct VpciWc {
     VpciWcReadFn *read;
     VpciWcHazardFn *hazard;
 
+    /* Environment hooks (set before vpci_wc_init), and their own state. */
+    const VpciWcOps *ops;
+    void *ops_opaque;           /* for a test's hooks */
+    QEMUTimer *timer;           /* vpci_wc_qemu_ops' drain timer */
+
     /* State. */
     unsigned nvcpus;
     VpciWcBuffer *buffers;      /* [nvcpus], by cpu_index */
@@ -119,12 +147,11 @@ typedef struct VpciWc {
                                  * earlier store of its vCPU? */
     bool busy;                  /* a drain is calling apply() */
     uint64_t reentered;         /* window accesses refused mid-drain */
-    QEMUTimer *timer;
     uint64_t next_seq;
     uint64_t rng;               /* xorshift64* state, from seed */
     uint64_t hazards;
     uint64_t drains;
-} VpciWc;
+};
 
 void vpci_wc_init(VpciWc *wc, unsigned nvcpus);
 void vpci_wc_finalize(VpciWc *wc);
@@ -135,6 +162,21 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size);
 uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size);
 /* Drain every buffer now (e.g. before the device acts on its own state). */
 void vpci_wc_drain_all(VpciWc *wc);
+/* The delay timer fired (VpciWcOps.timer_mod): drain what is due. */
+void vpci_wc_timer(VpciWc *wc);
+
+/*
+ * The ordering guard (patch 0005), in two halves around the BQL.
+ * vpci_wc_guard_wanted() runs without it, at every ordinary store and
+ * draining event of an armed vCPU: true if @vcpu drained (*@drained) or
+ * this store is the batch's first to pass its buffered stores.  Only then
+ * does the caller take the BQL and call vpci_wc_guard() with the store's
+ * guest PC and address.
+ */
+bool vpci_wc_guard_wanted(VpciWc *wc, unsigned vcpu, bool is_store,
+                          bool *drained);
+void vpci_wc_guard(VpciWc *wc, unsigned vcpu, bool drained, uint64_t pc,
+                   uint64_t addr);
 
 const char *vpci_wc_hazard_kind_name(VpciWcHazardKind kind);
 bool vpci_wc_parse_order(const char *s, VpciWcOrder *order);

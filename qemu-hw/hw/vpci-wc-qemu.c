@@ -1,0 +1,124 @@
+/*
+ * vpci-rig: the WC model's environment in QEMU (VpciWcOps)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * current_cpu is the accessing vCPU, CPUState.ordering_epoch (patch 0003)
+ * its epoch, x86_cpu_io_guest_pc() (patch 0004) its guest PC, the guard is
+ * patch 0005's and deadlines are in QEMU_CLOCK_VIRTUAL.  Target-specific
+ * for x86_cpu_io_guest_pc(); the model itself (vpci-wc.c) is not.
+ */
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "system/cpu-timers.h"
+#include "hw/core/cpu.h"
+#include "cpu.h"
+#include "vpci-wc.h"
+
+static int wc_qemu_current_vcpu(VpciWc *wc)
+{
+    return current_cpu ? current_cpu->cpu_index : -1;
+}
+
+/* @vcpu's CPUState: the caller's own one without a walk of the CPU list. */
+static CPUState *wc_qemu_cpu(unsigned vcpu)
+{
+    if (current_cpu && current_cpu->cpu_index == vcpu) {
+        return current_cpu;
+    }
+    return qemu_get_cpu(vcpu);
+}
+
+static uint64_t wc_qemu_epoch(VpciWc *wc, unsigned vcpu)
+{
+    CPUState *cs = wc_qemu_cpu(vcpu);
+
+    /* other vCPUs advance theirs in translated code, without the BQL */
+    return cs ? qatomic_read(&cs->ordering_epoch) : 0;
+}
+
+static int64_t wc_qemu_clock_ns(VpciWc *wc)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static uint64_t wc_qemu_guest_pc(VpciWc *wc, unsigned vcpu)
+{
+    CPUState *cs = wc_qemu_cpu(vcpu);
+    uint64_t pc;
+
+    return cs && x86_cpu_io_guest_pc(cs, &pc) ? pc : 0;
+}
+
+/*
+ * Patch 0005's guard callback, from translated code without the BQL: the
+ * lock-free half first, so a vCPU with nothing to report does not take it.
+ */
+static void wc_qemu_guard_cb(CPUState *cs, vaddr pc, vaddr addr,
+                             bool is_store, void *opaque)
+{
+    VpciWc *wc = opaque;
+    bool drained;
+
+    if (!vpci_wc_guard_wanted(wc, cs->cpu_index, is_store, &drained)) {
+        return;
+    }
+    /*
+     * Under icount, device code may read the virtual clock only at an
+     * I/O-capable point (an MMIO access); a fence in translated code is
+     * not one, so that drain waits for the next window access instead.
+     */
+    if (drained && icount_enabled() && !cs->neg.can_do_io) {
+        return;
+    }
+    BQL_LOCK_GUARD();
+    vpci_wc_guard(wc, cs->cpu_index, drained, pc, addr);
+}
+
+static void wc_qemu_guard(VpciWc *wc, unsigned vcpu, bool arm)
+{
+    CPUState *cs = wc_qemu_cpu(vcpu);
+
+    if (!cs) {
+        return;
+    }
+    if (arm) {
+        cpu_ordering_guard_arm(cs, wc_qemu_guard_cb, wc);
+    } else {
+        cpu_ordering_guard_disarm(cs);
+    }
+}
+
+static void wc_qemu_timer_cb(void *opaque)
+{
+    vpci_wc_timer(opaque);
+}
+
+static void wc_qemu_timer_mod(VpciWc *wc, int64_t deadline_ns)
+{
+    if (deadline_ns == INT64_MAX) {
+        if (wc->timer) {
+            timer_del(wc->timer);
+        }
+        return;
+    }
+    if (!wc->timer) {
+        wc->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, wc_qemu_timer_cb, wc);
+    }
+    timer_mod(wc->timer, deadline_ns);
+}
+
+static void wc_qemu_finalize(VpciWc *wc)
+{
+    g_clear_pointer(&wc->timer, timer_free);
+}
+
+const VpciWcOps vpci_wc_qemu_ops = {
+    .current_vcpu = wc_qemu_current_vcpu,
+    .epoch = wc_qemu_epoch,
+    .clock_ns = wc_qemu_clock_ns,
+    .guest_pc = wc_qemu_guest_pc,
+    .guard = wc_qemu_guard,
+    .timer_mod = wc_qemu_timer_mod,
+    .finalize = wc_qemu_finalize,
+};
