@@ -286,8 +286,9 @@ sync_qemu_tree() {
 	sync_tree "$top/qemu-hw/tests" "$1/tests/qtest/vpci-rig"
 }
 
-# Our qtests, built in QEMU's tree (they link libqtest).
-qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test"
+# Our qtests, built in QEMU's tree (they link libqtest), and the WC
+# model's unit test (it links the model and libqemuutil).
+qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test tests/qtest/vpci-rig/vpci-wc-test"
 
 # qemu_build ARGS_ARRAY LINK TARGET...: configure (once per cache key) and
 # build the patched QEMU with the configure arguments in the named array,
