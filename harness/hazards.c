@@ -11,6 +11,7 @@
 
 #include "hv-vpci-wire.h"
 #include "vpci-barriers.h"
+#include "vpci-hazards.h"
 
 static void
 hazard_free (gpointer data)
@@ -48,13 +49,14 @@ static void
 attribute_sites (GPtrArray *hazards)
 {
 	g_autoptr(GHashTable) select_site = g_hash_table_new (g_int64_hash, g_int64_equal);
+	const char *const *kind_name = vpci_hazard_kind_names;
 
 	for (guint i = 0; i < hazards->len; i++) {
 		RigHazard *h = g_ptr_array_index (hazards, i);
 
-		if (g_str_equal (h->kind, "load-passes-store"))
+		if (g_str_equal (h->kind, kind_name[VPCI_HAZARD_LOAD_PASSES_STORE]))
 			h->site = vpci_barrier_site_names[VPCI_SITE_READ_SELECT];
-		else if (g_str_equal (h->kind, "store-passes-store"))
+		else if (g_str_equal (h->kind, kind_name[VPCI_HAZARD_STORE_PASSES_STORE]))
 			h->site = vpci_barrier_site_names[VPCI_SITE_WRITE_SELECT];
 		else if (h->earlier_offset >= HV_VPCI_CFG_PAGE_OFFSET)
 			h->site = vpci_barrier_site_names[VPCI_SITE_WRITE_RELEASE];
