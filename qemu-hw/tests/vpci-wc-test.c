@@ -646,6 +646,22 @@ static void test_bypass(void)
     g_assert_false(off->armed[1]);
 }
 
+/* Migration's pre_save: every buffer lands now, fenced or not. */
+static void test_drain_all(void)
+{
+    g_autoptr(Rig) r = rig_new(VPCI_WC_ORDER_REVERSE, 0, 4);
+
+    st(r, 0, 0x0, 1);
+    st(r, 0, 0x1000, 2);
+    st(r, 2, 0x1040, 3);
+    g_assert_cmpint(r->deadline, !=, INT64_MAX);
+    vpci_wc_drain_all(&r->wc);
+    assert_applied(r, "0:1000=2! 0:0=1 2:1040=3");
+    g_assert_cmpint(r->deadline, ==, INT64_MAX);
+    vpci_wc_drain_all(&r->wc);
+    assert_applied(r, "");
+}
+
 /* A device reset drops what is buffered: nothing of it reaches the device. */
 static void test_reset(void)
 {
@@ -679,6 +695,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vpci-wc/nested/refused", test_nested);
     g_test_add_func("/vpci-wc/nested/same-vcpu", test_nested_same_vcpu);
     g_test_add_func("/vpci-wc/bypass", test_bypass);
+    g_test_add_func("/vpci-wc/drain-all", test_drain_all);
     g_test_add_func("/vpci-wc/reset", test_reset);
     return g_test_run();
 }
