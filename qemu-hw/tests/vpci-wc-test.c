@@ -3,7 +3,8 @@
  * vpci-wc.c), driven through its VpciWcOps hooks: the test says which vCPU
  * accesses, moves epochs and the clock by hand and plays the device (apply
  * and read) and the guard's caller, so every rule is checked without a
- * guest or a TCG vCPU.  Linked with the model and libqemuutil only.
+ * guest or a TCG vCPU.  Linked with the model, libqemuutil and QOM (which
+ * libqemuutil needs to link) only.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
