@@ -14,8 +14,7 @@
 #define RIG_HAZARD_LOG "hazards.jsonl"
 
 typedef struct {
-	char       *kind;            /* load-passes-store, store-passes-store, cross-vcpu,
-	                                ram-store-passes-store */
+	char       *kind;            /* a name of include/vpci-hazards.h */
 	char       *access;          /* the later access: load or store */
 	gint        vcpu;
 	guint64     offset;          /* window offset of the later access (its guest

@@ -3,6 +3,7 @@
  * report.c - print a run's outcome (docs/json.md documents the JSON).
  */
 #include "report.h"
+#include "vpci-hazards.h"
 #include "guest-log.h"
 
 static void
@@ -37,7 +38,8 @@ print_hazards (const RigReport *r)
 		         "      vs vCPU %d store at window+0x%" G_GINT64_MODIFIER "x, pc 0x%"
 		         G_GINT64_MODIFIER "x %s\n",
 		         h->kind, h->site ? h->site : "?", h->vcpu, h->access,
-		         g_str_equal (h->kind, "ram-store-passes-store") ? "memory" : "window",
+		         g_str_equal (h->kind, vpci_hazard_kind_names[VPCI_HAZARD_RAM_STORE_PASSES_STORE]) ?
+		         "memory" : "window",
 		         h->offset, h->pc,
 		         h->where ? h->where : "", h->earlier_vcpu, h->earlier_offset, h->earlier_pc,
 		         h->earlier_where ? h->earlier_where : "");
