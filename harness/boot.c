@@ -31,14 +31,13 @@ default_run_dir (const RigRunOptions *opts)
 static gboolean
 make_dir (const char *dir, GError **error)
 {
+	int saved;
+
 	if (g_mkdir_with_parents (dir, 0755) == 0)
 		return TRUE;
-	{
-		int saved = errno;
-
-		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create run directory %s: %s",
-		             dir, g_strerror (saved));
-	}
+	saved = errno;
+	g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "cannot create run directory %s: %s", dir,
+	             g_strerror (saved));
 	return FALSE;
 }
 

@@ -39,7 +39,6 @@ rig_run_plan_new (const RigRunOptions *opts, const RigConfig *config, const RigK
 
 	plan->opts = opts;
 	plan->run_dir = g_strdup (run_dir);
-	plan->config_path = g_strdup (config->path);
 	plan->qemu_binary = g_strdup (config->qemu_binary);
 	plan->kernel_name = g_strdup (kernel->name);
 	plan->kernel_image = g_strdup (kernel->kernel);
@@ -77,7 +76,6 @@ rig_run_plan_new_stock (const RigRunOptions *opts, const RigConfig *config,
 
 	plan->opts = opts;
 	plan->run_dir = g_strdup (run_dir);
-	plan->config_path = g_strdup (config->path);
 	plan->qemu_binary = g_strdup (config->qemu_binary);
 	plan->kernel_name = g_strdup ("stock");
 	plan->kernel_image = g_strdup (kernel_image);
@@ -100,7 +98,6 @@ rig_run_plan_free (RigRunPlan *plan)
 	if (!plan)
 		return;
 	g_free (plan->run_dir);
-	g_free (plan->config_path);
 	g_free (plan->qemu_binary);
 	g_free (plan->kernel_name);
 	g_free (plan->kernel_image);

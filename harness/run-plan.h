@@ -22,7 +22,6 @@
 typedef struct {
 	const RigRunOptions *opts;  /* borrowed: outlives the plan */
 	char      *run_dir;
-	char      *config_path;
 	/* what QEMU boots */
 	char      *qemu_binary;
 	char      *kernel_name;     /* "6.1", or a tree's canonical path */
