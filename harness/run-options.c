@@ -31,6 +31,16 @@ rig_run_options_init (RigRunOptions *opts)
 }
 
 void
+rig_run_options_init_shell (RigRunOptions *opts)
+{
+	rig_run_options_init (opts);
+	g_free (opts->scenario);
+	opts->scenario = g_strdup ("shell");
+	opts->timeout = 0;
+	opts->console = RIG_CONSOLE_STDIO;
+}
+
+void
 rig_run_options_clear (RigRunOptions *opts)
 {
 	g_clear_pointer (&opts->scenario, g_free);
@@ -164,19 +174,41 @@ rig_run_options_parse (RigRunOptions *opts, const char *command, const char *sum
 		  "reverse-stepi and reverse-continue work", "DIR" },
 		{ NULL }
 	};
+	gboolean interactive = opts->console == RIG_CONSOLE_STDIO;
+	/* what an interactive run does not take (rig_run_options_init_shell) */
+	static const char *const not_interactive[] = { "cpu", "timeout", "json", "record",
+	                                               "replay", NULL };
 	g_autoptr(GOptionContext) context =
-		rig_option_context_new (command, "[SCENARIO]", summary, description);
+		rig_option_context_new (command, interactive ? NULL : "[SCENARIO]", summary,
+		                        description);
 
 	/* GOptionContext drops the arguments it consumes from the array it is
 	 * given, without freeing them: parse a shallow copy, so a caller's
 	 * GStrv still frees every string */
 	g_autofree char **view = g_memdup2 (argv, ((gsize) argc + 1) * sizeof (char *));
 
+	for (guint i = 0; interactive && entries[i].long_name; i++)
+		if (g_strv_contains (not_interactive, entries[i].long_name))
+			entries[i].flags |= G_OPTION_FLAG_HIDDEN;
 	g_option_group_add_entries (group, entries);
 	g_option_context_set_main_group (context, group);
 	argv = view;
 	if (!rig_option_context_parse (context, &argc, &argv, error))
 		return FALSE;
+	if (interactive) {
+		const char *given = cpu ? "--cpu" : timeout ? "--timeout" : opts->json ? "--json" :
+		                    record ? "--record" : replay ? "--replay" : NULL;
+
+		if (argc > 1) {
+			rig_usage_error (error, "%s takes no scenario ('%s'): it boots the shell",
+			                 command, argv[1]);
+			return FALSE;
+		}
+		if (given) {
+			rig_usage_error (error, "%s is not for an interactive run", given);
+			return FALSE;
+		}
+	}
 
 	if (argc > 2) {
 		rig_usage_error (error, "too many arguments: '%s'", argv[2]);

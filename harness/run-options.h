@@ -40,22 +40,13 @@ typedef struct {
 	gboolean       json;
 	gboolean       dry_run;
 	gboolean       quiet;        /* print nothing (bench): the caller reports */
-	RigConsoleMode console;
+	RigConsoleMode console;      /* RIG_CONSOLE_STDIO: interactive (`shell`) */
 } RigRunOptions;
 
 #define RIG_DEFAULT_SMP     4
 #define RIG_DEFAULT_TIMEOUT 120
 #define RIG_MAX_SMP         64
 #define RIG_DEFAULT_ORDER   "random"
-
-void rig_run_options_init (RigRunOptions *opts);
-void rig_run_options_clear (RigRunOptions *opts);
-
-/* Parses "run"-style arguments (argv[0] is the command name).  Errors are
- * RIG_ERROR_USAGE. */
-gboolean rig_run_options_parse (RigRunOptions *opts, const char *command,
-                                 const char *summary, const char *description,
-                                 int argc, char **argv, GError **error);
 
 #define RIG_GDB_DEFAULT_PORT 1234
 
@@ -64,6 +55,13 @@ gboolean rig_run_options_parse (RigRunOptions *opts, const char *command,
 
 void rig_run_options_init (RigRunOptions *opts);
 void rig_run_options_clear (RigRunOptions *opts);
+
+/* For `shell`: scenario "shell" (the barrier-stress device set), the
+ * console on this terminal, no timeout.  rig_run_options_parse() then
+ * takes the options that make sense interactively: no SCENARIO, --cpu,
+ * --timeout, --json, --record or --replay (hidden from --help, a usage
+ * error if given). */
+void rig_run_options_init_shell (RigRunOptions *opts);
 
 /* Parses "run"-style arguments (argv[0] is the command name).  Errors are
  * RIG_ERROR_USAGE. */

@@ -70,7 +70,9 @@ static const RigScenario scenarios[] = {
 	{ .name = "reset", .expect = "reset",
 	  .summary = "the agent calls reboot(RB_AUTOBOOT)" },
 	{ .name = "shell", .expect = NULL,
-	  .summary = "busybox sh on the console; use 'vpci-rig shell'" },
+	  .summary = "busybox sh on the console, the bus and barrier-stress's functions behind it; "
+	             "use 'vpci-rig shell'",
+	  .devices = barrier_set },
 	{ .name = "enum", .expect = "pass",
 	  .summary = "every vPCI function found with QEMU's IDs (query-pci), BARs in the aperture",
 	  .devices = testfn_set },
