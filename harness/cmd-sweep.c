@@ -15,6 +15,7 @@
 #include "scenarios.h"
 #include "suite.h"
 #include "sweep-plan.h"
+#include "sweep-results.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -33,67 +34,12 @@ static const char sweep_description[] =
 	"Exit status: 0 if every run gave the expected verdict, 1 if not, 2 usage,\n"
 	"125 cannot test.";
 
-typedef struct {
-	char    *key;
-	char    *expected;
-	char    *verdict;
-	gboolean ok;
-	char    *why;       /* what differed, or the error */
-	double   seconds;
-	char    *run_dir;
-} SweepResult;
-
-static void
-sweep_result_free (SweepResult *r)
-{
-	g_free (r->key);
-	g_free (r->expected);
-	g_free (r->verdict);
-	g_free (r->why);
-	g_free (r->run_dir);
-	g_free (r);
-}
-
-static char *
-sweep_result_to_json (const SweepResult *r, guint index)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new ();
-	g_autoptr(JsonGenerator) gen = json_generator_new ();
-	g_autoptr(JsonNode) root = NULL;
-
-	json_builder_begin_object (b);
-	json_builder_set_member_name (b, "index");
-	json_builder_add_int_value (b, index);
-	json_builder_set_member_name (b, "key");
-	json_builder_add_string_value (b, r->key);
-	json_builder_set_member_name (b, "expected");
-	json_builder_add_string_value (b, r->expected);
-	json_builder_set_member_name (b, "verdict");
-	json_builder_add_string_value (b, r->verdict);
-	json_builder_set_member_name (b, "ok");
-	json_builder_add_boolean_value (b, r->ok);
-	json_builder_set_member_name (b, "why");
-	if (r->why)
-		json_builder_add_string_value (b, r->why);
-	else
-		json_builder_add_null_value (b);
-	json_builder_set_member_name (b, "seconds");
-	json_builder_add_double_value (b, r->seconds);
-	json_builder_set_member_name (b, "run_dir");
-	json_builder_add_string_value (b, r->run_dir);
-	json_builder_end_object (b);
-	root = json_builder_get_root (b);
-	json_generator_set_root (gen, root);
-	return json_generator_to_data (gen, NULL);
-}
-
-/* Appends DIR/results.jsonl's records to @results (a missing file is none). */
+/* DIR/results.jsonl's records appended to @results (a missing file is none). */
 static gboolean
 load_results (const char *dir, GPtrArray *results, GError **error)
 {
 	g_autofree char *path = g_build_filename (dir, "results.jsonl", NULL);
 	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) local = NULL;
 
 	if (!g_file_get_contents (path, &text, NULL, &local)) {
@@ -102,40 +48,14 @@ load_results (const char *dir, GPtrArray *results, GError **error)
 		g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", local->message);
 		return FALSE;
 	}
-	lines = g_strsplit (text, "\n", -1);
-	for (guint i = 0; lines[i]; i++) {
-		g_autoptr(JsonParser) parser = json_parser_new ();
-		JsonObject *o;
-		SweepResult *r;
-
-		if (!*lines[i])
-			continue;
-		if (!json_parser_load_from_data (parser, lines[i], -1, &local) ||
-		    !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-			g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s:%u: not a result: %s", path,
-			             i + 1, local ? local->message : "not an object");
-			return FALSE;
-		}
-		o = json_node_get_object (json_parser_get_root (parser));
-		r = g_new0 (SweepResult, 1);
-		r->key = g_strdup (json_object_get_string_member_with_default (o, "key", ""));
-		r->expected = g_strdup (json_object_get_string_member_with_default (o, "expected", "?"));
-		r->verdict = g_strdup (json_object_get_string_member_with_default (o, "verdict", "?"));
-		r->ok = json_object_get_boolean_member_with_default (o, "ok", FALSE);
-		if (json_object_has_member (o, "why") && !json_object_get_null_member (o, "why"))
-			r->why = g_strdup (json_object_get_string_member (o, "why"));
-		r->seconds = json_object_get_double_member_with_default (o, "seconds", 0);
-		r->run_dir = g_strdup (json_object_get_string_member_with_default (o, "run_dir", ""));
-		g_ptr_array_add (results, r);
-	}
-	return TRUE;
+	return rig_sweep_results_parse (text, path, results, error);
 }
 
 static gboolean
-append_result (const char *dir, const SweepResult *r, guint index, GError **error)
+append_result (const char *dir, const RigSweepResult *r, GError **error)
 {
 	g_autofree char *path = g_build_filename (dir, "results.jsonl", NULL);
-	g_autofree char *json = sweep_result_to_json (r, index);
+	g_autofree char *json = rig_sweep_result_to_json (r);
 	FILE *f = g_fopen (path, "a");
 	gboolean ok;
 
@@ -181,7 +101,7 @@ print_summary (const GPtrArray *results)
 	double total = 0;
 
 	for (guint i = 0; i < results->len; i++) {
-		const SweepResult *r = results->pdata[i];
+		const RigSweepResult *r = results->pdata[i];
 
 		matrix[verdict_column (r->expected)][verdict_column (r->verdict)]++;
 		bad += !r->ok;
@@ -208,7 +128,7 @@ print_summary (const GPtrArray *results)
 	g_print ("\n%u runs, %u as expected, %u not (%.0f s of runs)\n", results->len,
 	         results->len - bad, bad, total);
 	for (guint i = 0; i < results->len; i++) {
-		const SweepResult *r = results->pdata[i];
+		const RigSweepResult *r = results->pdata[i];
 
 		if (!r->ok)
 			g_print ("  not as expected: %s: %s (%s)\n", r->key, r->why ? r->why : r->verdict,
@@ -253,7 +173,7 @@ run_argv (const RigSweepRun *run, const char *run_dir, const char *config)
 
 /* Boots @run; FALSE only if the rig cannot test at all (no run directory). */
 static gboolean
-sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, SweepResult *r,
+sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, RigSweepResult *r,
            GCancellable *cancellable, GError **error)
 {
 	g_auto(GStrv) argv = run_argv (run, run_dir, config);
@@ -262,6 +182,7 @@ sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, Swee
 	RigRunOptions opts;
 	RigVerdictResult result = { 0 };
 	gint64 start = g_get_monotonic_time ();
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
 	gboolean ok = TRUE;
 
 	rig_run_options_init (&opts);
@@ -270,6 +191,11 @@ sweep_one (const RigSweepRun *run, const char *run_dir, const char *config, Swee
 		return FALSE;
 	}
 	opts.quiet = TRUE;
+	r->index = run->index;
+	r->test = g_strdup (run->test);
+	r->scenario = g_strdup (opts.scenario);
+	r->kernel = g_strdup (opts.kernel);
+	r->start = g_date_time_format_iso8601 (now);
 	r->key = g_strdup (run->key);
 	r->expected = g_strdup (rig_verdict_to_string (run->expect));
 	r->run_dir = g_strdup (run_dir);
@@ -312,10 +238,52 @@ split_axis (const char *what, const char *value, GStrv *out, GError **error)
 	return TRUE;
 }
 
-static gboolean
-report_dirs (char **dirs, RigExit *exit_status, GError **error)
+/* The rig's git commit (full hash), or NULL outside a git checkout. */
+static char *
+rig_commit (void)
 {
-	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) sweep_result_free);
+	const char *argv[] = { "git", "-C", rig_top_dir (), "rev-parse", "HEAD", NULL };
+	g_autofree char *out = NULL;
+	int status = 0;
+
+	if (!g_spawn_sync (NULL, (char **) argv, NULL,
+	                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+	                   &status, NULL) || !g_spawn_check_wait_status (status, NULL))
+		return NULL;
+	return g_strdup (g_strstrip (out));
+}
+
+/* --junit FILE and --kcidb FILE, from every result of the sweep. */
+static gboolean
+write_reports (const GPtrArray *results, const char *junit, const char *kcidb, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (junit) {
+		g_autofree char *xml = rig_sweep_results_junit (results, "vpci-rig sweep");
+
+		if (!g_file_set_contents (junit, xml, -1, &local))
+			goto fail;
+		g_print ("JUnit: %s\n", junit);
+	}
+	if (kcidb) {
+		g_autofree char *json = rig_sweep_results_kcidb (results, "vpci_rig");
+
+		if (!g_file_set_contents (kcidb, json, -1, &local))
+			goto fail;
+		g_print ("KCIDB: %s\n", kcidb);
+	}
+	return TRUE;
+fail:
+	g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA, "%s", local->message);
+	return FALSE;
+}
+
+static gboolean
+report_dirs (char **dirs, const char *junit, const char *kcidb, RigExit *exit_status,
+             GError **error)
+{
+	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_sweep_result_free);
 
 	for (guint i = 0; dirs[i]; i++)
 		if (!load_results (dirs[i], results, error))
@@ -325,7 +293,7 @@ report_dirs (char **dirs, RigExit *exit_status, GError **error)
 		return FALSE;
 	}
 	*exit_status = print_summary (results) ? RIG_EXIT_FAILURE : RIG_EXIT_PASS;
-	return TRUE;
+	return write_reports (results, junit, kcidb, error);
 }
 
 gboolean
@@ -335,11 +303,12 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	g_autofree char *plan = NULL, *plans = NULL, *suite_path = NULL, *dir = NULL;
 	g_autofree char *scenario = NULL, *smp = NULL, *seed = NULL, *order = NULL, *mode = NULL;
 	g_autofree char *expect = NULL, *timeout = NULL, *shard = NULL, *config = NULL;
+	g_autofree char *junit = NULL, *kcidb = NULL, *commit = NULL;
 	g_auto(GStrv) fences = NULL, kernels = NULL, tests = NULL;
 	gboolean resume = FALSE, dry_run = FALSE, report = FALSE;
 	g_autoptr(GPtrArray) legs = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_sweep_leg_free);
 	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_sweep_run_free);
-	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) sweep_result_free);
+	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_sweep_result_free);
 	g_autoptr(GKeyFile) suite = NULL;
 	g_autoptr(GHashTable) recorded = g_hash_table_new (g_str_hash, g_str_equal);
 	guint shard_k = 1, shard_n = 1, planned = 0, width, nth = 0;
@@ -371,6 +340,11 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		  "Run nothing: print the matrix of the sweep directories given as arguments "
 		  "(the shards of one sweep)", NULL },
 		{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Print the runs and stop", NULL },
+		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+		  "Also write the results as JUnit XML (with --report: the merged shards)", "FILE" },
+		{ "kcidb", 0, 0, G_OPTION_ARG_FILENAME, &kcidb,
+		  "Also write the results as KernelCI KCIDB v5 JSON (with --report: the merged "
+		  "shards)", "FILE" },
 		{ "plans", 0, 0, G_OPTION_ARG_FILENAME, &plans,
 		  "Sweep file (default $VPCI_RIG_TOP/tests/sweeps.cfg)", "FILE" },
 		{ "suite", 0, 0, G_OPTION_ARG_FILENAME, &suite_path,
@@ -391,7 +365,7 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			rig_usage_error (error, "--report needs sweep directories");
 			return FALSE;
 		}
-		return report_dirs (argv + 1, exit_status, error);
+		return report_dirs (argv + 1, junit, kcidb, exit_status, error);
 	}
 	if (argc > 1) {
 		rig_usage_error (error, "too many arguments: '%s'", argv[1]);
@@ -482,7 +456,7 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		if (!load_results (dir, results, error))
 			return FALSE;
 		for (guint i = 0; i < results->len; i++) {
-			SweepResult *r = results->pdata[i];
+			RigSweepResult *r = results->pdata[i];
 
 			g_hash_table_add (recorded, r->key);
 		}
@@ -496,11 +470,12 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		return FALSE;
 	}
 
+	commit = rig_commit ();
 	width = snprintf (NULL, 0, "%u", planned);
 	for (guint i = 0; i < runs->len; i++) {
 		const RigSweepRun *run = runs->pdata[i];
 		g_autofree char *run_dir = NULL;
-		SweepResult *r;
+		RigSweepResult *r;
 
 		if (!rig_sweep_in_shard (run->index, shard_k, shard_n))
 			continue;
@@ -515,16 +490,17 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			continue;
 		}
 		run_dir = run_dir_for (dir, run->index);
-		r = g_new0 (SweepResult, 1);
+		r = g_new0 (RigSweepResult, 1);
+		r->commit = g_strdup (commit);
 		if (!sweep_one (run, run_dir, config, r, cancellable, error)) {
-			sweep_result_free (r);
+			rig_sweep_result_free (r);
 			return FALSE;
 		}
 		if (g_cancellable_is_cancelled (cancellable)) {
 			/* not a result: --resume runs it again */
 			g_print ("[%*u/%u] %s: interrupted (%s kept)\n", width, nth, planned, run->key,
 			         run_dir);
-			sweep_result_free (r);
+			rig_sweep_result_free (r);
 			g_set_error (error, RIG_ERROR, RIG_ERROR_INFRA,
 			             "interrupted after %u of %u runs; '--resume --dir %s' goes on",
 			             nth - 1, planned, dir);
@@ -533,8 +509,8 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		g_print ("[%*u/%u] %s: %s%s%s%s (%.1f s)\n", width, nth, planned, run->key,
 		         r->ok ? "" : "NOT AS EXPECTED: ", r->verdict, r->ok ? "" : ": ",
 		         r->ok ? "" : r->why, r->seconds);
-		if (!append_result (dir, r, run->index, error)) {
-			sweep_result_free (r);
+		if (!append_result (dir, r, error)) {
+			rig_sweep_result_free (r);
 			return FALSE;
 		}
 		g_ptr_array_add (results, r);
@@ -544,5 +520,5 @@ rig_cmd_sweep (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		return TRUE;
 	}
 	*exit_status = print_summary (results) ? RIG_EXIT_FAILURE : RIG_EXIT_PASS;
-	return TRUE;
+	return write_reports (results, junit, kcidb, error);
 }
