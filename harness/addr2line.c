@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* The frame to show from an inline chain (innermost first): the first one
- * not in a header, so "hv_vpci_window_read (hv_vpci.c:876)" rather than
+ * not in a header, so "hv_vpci_cfgwin_read (cfg.c:175)" rather than
  * "writel (io.h:69)". */
 static gboolean
 in_header (const char *file_line)

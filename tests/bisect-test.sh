@@ -3,7 +3,7 @@
 #
 # Builds a throwaway repository from HEAD of the source tree (git archive,
 # one "base" commit), adds eight commits on top of it of which exactly one
-# weakens a barrier site in hv_vpci.c and the others only edit comments and
+# weakens a barrier site in hv_vpci/cfg.c and the others only edit comments and
 # docs, plus one side commit that corrupts a hunk of a QEMU patch.  In that
 # one clone (bisect checks commits out in place, so its build/ is reused):
 #
@@ -48,7 +48,7 @@ export GIT_AUTHOR_NAME="bisect-test" GIT_AUTHOR_EMAIL="bisect-test@vpci-rig.inva
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 unset GIT_DIR GIT_WORK_TREE
 
-drv=guest-driver/hv_vpci/hv_vpci.c
+drv=guest-driver/hv_vpci/cfg.c
 
 # commit MESSAGE: commit everything changed; fail if nothing changed (an
 # edit below no longer matches the tree).
@@ -76,7 +76,7 @@ mutate() {
 	write-select)
 		sed -i '/^static inline void hv_vpci_fence_write_select(/,/^}$/ s/^\thv_vpci_fence(VPCI_SITE_WRITE_SELECT, wslot, where);$/\tbarrier();/' "$repo/$drv" ;;
 	read-select)
-		sed -i '/^static u32 hv_vpci_window_read(/,/^}$/ { /^\thv_vpci_fence_read_select(wslot, where);$/d }' "$repo/$drv" ;;
+		sed -i '/^static u32 hv_vpci_cfgwin_read(/,/^}$/ { /^\thv_vpci_fence_read_select(wslot, where);$/d }' "$repo/$drv" ;;
 	*) echo "bisect-test.sh: unknown mutant '$mutant'" >&2; exit 2 ;;
 	esac
 	[ "$(g diff --numstat -- "$drv" | cut -f1-2)" = "$([ "$mutant" = read-select ] && printf '0\t1' || printf '1\t1')" ] ||

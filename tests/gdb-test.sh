@@ -2,8 +2,8 @@
 # The --gdb contract, end to end (issue 5): boot a scenario that writes
 # config space through hv_vpci with `run --gdb=PORT`, wait for the line to
 # paste, and drive gdb in batch mode through RUN/gdb-script: a breakpoint in
-# the driver's config-write function (hv_vpci_window_write) must be hit and
-# `info line` / `list` must show a source line of hv_vpci.c; then gdb lets
+# the driver's config-write function (hv_vpci_cfgwin_write) must be hit and
+# `info line` / `list` must show a source line of hv_vpci/cfg.c; then gdb lets
 # the scenario run on and the harness must still print its verdict.
 #   gdb-test.sh HARNESS [SCENARIO [RUN-OPTION...]]   (exit 0 ok, 1 failed, 99 gdb missing)
 set -u
@@ -22,7 +22,7 @@ script=$(wait_gdb_line "$work/out" $hpid 600) || exit 1
 echo "harness: gdb -x $script"
 
 timeout 300 gdb -batch -nx -x "$script" \
-	-ex 'break hv_vpci_window_write' \
+	-ex 'break hv_vpci_cfgwin_write' \
 	-ex 'continue' \
 	-ex 'info line *$pc' \
 	-ex 'list' \
@@ -34,14 +34,14 @@ end_gdb_run "$work/gdb.out" 'hit Breakpoint 1, ' $hpid
 status=$?
 tail -3 "$work/out"
 fail=0
-# "Breakpoint 1, 0x... in hv_vpci_window_write (" or, at a line's first
-# instruction, "Breakpoint 1, hv_vpci_window_write ("
-grep -Eq 'hit Breakpoint 1, (.* in )?hv_vpci_window_write \(' "$work/gdb.out" ||
-	{ echo "FAIL: breakpoint in hv_vpci_window_write not hit"; fail=1; }
-grep -q 'Line [0-9]* of ".*hv_vpci\.c"' "$work/gdb.out" ||
-	{ echo "FAIL: 'info line' did not name a line of hv_vpci.c"; fail=1; }
-grep -q 'static void hv_vpci_window_write(struct hv_vpci_bus' "$work/gdb.out" ||
-	{ echo "FAIL: 'list' did not print hv_vpci.c source"; fail=1; }
+# "Breakpoint 1, 0x... in hv_vpci_cfgwin_write (" or, at a line's first
+# instruction, "Breakpoint 1, hv_vpci_cfgwin_write ("
+grep -Eq 'hit Breakpoint 1, (.* in )?hv_vpci_cfgwin_write \(' "$work/gdb.out" ||
+	{ echo "FAIL: breakpoint in hv_vpci_cfgwin_write not hit"; fail=1; }
+grep -q 'Line [0-9]* of ".*hv_vpci[^"]*/cfg\.c"' "$work/gdb.out" ||
+	{ echo "FAIL: 'info line' did not name a line of hv_vpci/cfg.c"; fail=1; }
+grep -q 'static void hv_vpci_cfgwin_write(struct hv_vpci_bus' "$work/gdb.out" ||
+	{ echo "FAIL: 'list' did not print hv_vpci/cfg.c source"; fail=1; }
 grep -q '^verdict: ' "$work/out" ||
 	{ echo "FAIL: no verdict after continue (harness exit $status)"; fail=1; }
 [ $fail = 0 ] && echo "ok: breakpoint, source line and verdict"
