@@ -2,7 +2,7 @@
 # Set up (idempotent), build and run the whole suite through `meson test`.
 # What CI runs (.ci/run) and what `git bisect run` runs.
 #
-#   ./run-tests.sh [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]
+#   ./run-tests.sh [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN] [--shard K/N]
 #
 # Last line: "N passed, N failed".  Exit 0 only if every test passed.
 # --bisect: run the barrier-relevant subset; exit 0 good, 1 bad (the rig
@@ -11,17 +11,19 @@
 # --sanitize: QEMU and the harness built with ASan and UBSan (their own
 # build, build/meson-sanitize); the qtests, unit and guest tests run on
 # them, and every sanitizer report (build/sanitize-reports) is a failure.
+# --shard K/N: only the K-th of N slices of the tests (meson's list order,
+# every N-th from the K-th), so N CI jobs cover the suite between them.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 export VPCI_RIG_TOP="$top"
 
-quick=0 bisect=0 sanitize=0 junit="" pattern=""
+quick=0 bisect=0 sanitize=0 junit="" pattern="" shard=""
 # Under --bisect a usage error is 125, not 2: `git bisect run` would take 2
 # for "bad", and a commit whose run-tests.sh lacks an option cannot be
 # tested with it.
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
 usage() {
-	echo "usage: $0 [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN]" >&2
+	echo "usage: $0 [--quick] [--bisect] [--sanitize] [--junit FILE] [-k PATTERN] [--shard K/N]" >&2
 	[ $bisect = 1 ] && exit 125
 	exit 2
 }
@@ -34,12 +36,20 @@ while [ $# -gt 0 ]; do
 	--junit) [ $# -ge 2 ] || usage; junit=$2; shift ;;
 	--junit=*) junit=${1#--junit=} ;;
 	-k) [ $# -ge 2 ] || usage; pattern=$2; shift ;;
-	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--shard) [ $# -ge 2 ] || usage; shard=$2; shift ;;
+	--shard=*) shard=${1#--shard=} ;;
+	-h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-tests.sh: unknown option '$1'" >&2; usage ;;
 	esac
 	shift
 done
 [ $sanitize = 1 ] && [ $bisect = 1 ] && { echo "run-tests.sh: --sanitize and --bisect do not mix" >&2; usage; }
+shard_k=1 shard_n=1
+if [ -n "$shard" ]; then
+	[[ $shard =~ ^([0-9]+)/([0-9]+)$ ]] && shard_k=${BASH_REMATCH[1]} shard_n=${BASH_REMATCH[2]} &&
+		[ "$shard_n" -ge 1 ] && [ "$shard_k" -ge 1 ] && [ "$shard_k" -le "$shard_n" ] ||
+		{ echo "run-tests.sh: --shard '$shard': expected K/N with 1 <= K <= N" >&2; usage; }
+fi
 
 mesondir="$top/build/meson"
 # The fuzzer (a clang build of QEMU) only for runs that include suite fuzz.
@@ -97,10 +107,12 @@ else
 fi
 # meson's -k-like filter: test names are given as positional arguments.
 names=()
-if [ -n "$pattern" ] || [ $bisect = 1 ]; then
+if [ -n "$pattern" ] || [ $bisect = 1 ] || [ "$shard_n" -gt 1 ]; then
 	mapfile -t names < <(meson test -C "$mesondir" --list "${args[@]:3}" 2>/dev/null |
-		sed 's/^[^ ]* \/ //' | grep -E -- "${pattern:-.}")
-	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '${pattern:-suite bisect}'" >&2; echo "0 passed, 0 failed"; exit 1; }
+		sed 's/^[^ ]* \/ //' | grep -E -- "${pattern:-.}" |
+		awk -v k="$shard_k" -v n="$shard_n" '(NR - 1) % n == k - 1')
+	[ ${#names[@]} -gt 0 ] || { echo "run-tests.sh: no test matches '${pattern:-suite bisect}' in shard $shard_k/$shard_n" >&2; echo "0 passed, 0 failed"; exit 1; }
+	[ "$shard_n" -gt 1 ] && echo "run-tests.sh: shard $shard_k/$shard_n: ${#names[@]} tests" >&2
 fi
 
 # Count from meson's JSON test log (one object per test), this run's only.
