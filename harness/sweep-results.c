@@ -217,6 +217,21 @@ is_commit_hash (const char *s)
 	return TRUE;
 }
 
+static const char *
+commit_of (const RigSweepResult *r)
+{
+	return r->commit ? r->commit : "unknown";
+}
+
+/* A build is the rig at a commit with one guest kernel. */
+static char *
+build_id (const char *origin, const RigSweepResult *r)
+{
+	g_autofree char *kernel = path_segment (r->kernel);
+
+	return g_strdup_printf ("%s:%.12s-%s", origin, commit_of (r), kernel);
+}
+
 char *
 rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 {
@@ -240,9 +255,8 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 
 	for (guint i = 0; i < results->len; i++) {
 		const RigSweepResult *r = results->pdata[i];
-		const char *commit = r->commit ? r->commit : "unknown";
-		g_autofree char *kernel = path_segment (r->kernel);
-		g_autofree char *bid = g_strdup_printf ("%s:%.12s-%s", origin, commit, kernel);
+		const char *commit = commit_of (r);
+		g_autofree char *bid = build_id (origin, r);
 
 		if (!g_hash_table_contains (checkouts, commit)) {
 			g_hash_table_add (checkouts, g_strdup (commit));
@@ -298,9 +312,8 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 	json_builder_begin_array (b);
 	for (guint i = 0; i < results->len; i++) {
 		const RigSweepResult *r = results->pdata[i];
-		const char *commit = r->commit ? r->commit : "unknown";
-		g_autofree char *kernel = path_segment (r->kernel);
-		g_autofree char *bid = g_strdup_printf ("%s:%.12s-%s", origin, commit, kernel);
+		const char *commit = commit_of (r);
+		g_autofree char *bid = build_id (origin, r);
 		g_autofree char *scenario = path_segment (r->scenario);
 		g_autofree char *path = g_strdup_printf ("vpci_rig.%s", scenario);
 		g_autofree char *id = g_strdup_printf ("%s:%.12s-%s-%u", origin, commit,
