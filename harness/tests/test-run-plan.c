@@ -196,6 +196,7 @@ test_record (void)
 	                         "rrfile=/fixture/rec/replay.bin,rrsnapshot=init"));
 	g_assert_true (argv_has (f.plan, "-drive",
 	                         "file=/fixture/rec/rr.qcow2,format=qcow2,if=none,id=rr"));
+	g_assert_true (argv_has (f.plan, "-global", "apic-common.vapic=off"));
 	g_assert_true (argv_has (f.plan, "-smp", "1"));
 	g_assert_true (g_strv_contains ((const char *const *) f.plan->rr.record_args, "--seed"));
 	g_assert_true (g_strv_contains ((const char *const *) f.plan->rr.record_args, "7"));
