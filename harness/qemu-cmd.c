@@ -78,10 +78,12 @@ add_machine (GStrvBuilder *b, const RigRunPlan *plan, const RigConfig *config)
 			 * loop while the vCPU runs: the main loop holds the replay mutex
 			 * and waits for the vCPU to run vapic's work, the vCPU waits for
 			 * the replay mutex, and gdb never gets its stop
-			 * (docs/debugging.md).  Record and replay alike: the snapshot's
-			 * devices must be the replay's.
+			 * (docs/debugging.md).  A replay does as its recording did: the
+			 * snapshot's devices must be the replay's (replay.c).
 			 */
-			add (b, "-global"); add (b, "apic-common.vapic=off");
+			if (plan->rr.no_vapic) {
+				add (b, "-global"); add (b, RIG_REPLAY_NO_VAPIC);
+			}
 		}
 	} else {
 		add (b, "-accel"); add (b, "tcg,thread=multi");
