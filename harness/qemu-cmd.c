@@ -71,6 +71,19 @@ add_machine (GStrvBuilder *b, const RigRunPlan *plan, const RigConfig *config)
 		add (b, "-seed"); addf (b, "%" G_GUINT64_FORMAT, opts->seed);
 		if (plan->rr.snapshot_drive) {
 			add (b, "-drive"); add (b, plan->rr.snapshot_drive);
+			/*
+			 * No kvmvapic next to the APIC (TPR patching for old Windows; Linux
+			 * never uses it).  Its reset does run_on_cpu(), and QEMU 10.0's
+			 * reverse-continue loads the snapshot from a timer in the main
+			 * loop while the vCPU runs: the main loop holds the replay mutex
+			 * and waits for the vCPU to run vapic's work, the vCPU waits for
+			 * the replay mutex, and gdb never gets its stop
+			 * (docs/debugging.md).  A replay does as its recording did: the
+			 * snapshot's devices must be the replay's (replay.c).
+			 */
+			if (plan->rr.no_vapic) {
+				add (b, "-global"); add (b, RIG_REPLAY_NO_VAPIC);
+			}
 		}
 	} else {
 		add (b, "-accel"); add (b, "tcg,thread=multi");

@@ -127,10 +127,13 @@ rig_replay_plan (RigReplayPlan *rr, const RigRunOptions *opts, const char *kerne
 		rr->initramfs_from = g_strdup (*initramfs);
 		rr->modules_from = g_strdup (*modules_dir);
 		rr->record_args = rig_run_options_to_args (opts, kernel_name);
+		rr->no_vapic = TRUE;
 	} else {
 		g_autofree char *ini = g_build_filename (rr->dir, RIG_RECORD_INI, NULL);
 		g_autoptr(GKeyFile) kf = g_key_file_new ();
 		g_autofree char *qemu = NULL;
+		g_autofree char *argv_path = g_build_filename (rr->dir, "cmdline", NULL);
+		g_autofree char *argv_text = NULL;
 		const char *need[] = { REPLAY_LOG, SNAPSHOT_IMG, KERNEL_COPY, INITRD_COPY, NULL };
 
 		for (guint i = 0; need[i] && !rr->missing; i++) {
@@ -141,6 +144,9 @@ rig_replay_plan (RigReplayPlan *rr, const RigRunOptions *opts, const char *kerne
 		}
 		if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
 			qemu = g_key_file_get_string (kf, "record", "qemu-binary", NULL);
+		/* the snapshot holds the recording's devices: kvmvapic or not, as recorded */
+		rr->no_vapic = g_file_get_contents (argv_path, &argv_text, NULL, NULL) &&
+		               strstr (argv_text, RIG_REPLAY_NO_VAPIC) != NULL;
 		if (qemu && g_file_test (qemu, G_FILE_TEST_IS_EXECUTABLE))
 			replace (qemu_binary, g_steal_pointer (&qemu));
 		else if (qemu)

@@ -18,6 +18,9 @@ typedef enum {
 	RIG_RR_REPLAY,          /* --replay DIR */
 } RigRrMode;
 
+/* QEMU's kvmvapic off: its reset deadlocks reverse-continue (harness/qemu-cmd.c) */
+#define RIG_REPLAY_NO_VAPIC "apic-common.vapic=off"
+
 /* The record/replay part of a run plan. */
 typedef struct {
 	RigRrMode mode;
@@ -25,6 +28,8 @@ typedef struct {
 	char     *icount;         /* -icount's value, rr= included */
 	char     *snapshot_drive; /* -drive of DIR's empty qcow2 (rrsnapshot=), or NULL */
 	char     *snapshot_img;   /* DIR/rr.qcow2 */
+	gboolean  no_vapic;       /* -global RIG_REPLAY_NO_VAPIC (harness/qemu-cmd.c): every
+	                           * recording; a replay if its recording had it (DIR/cmdline) */
 	char     *modules_dir;    /* DIR/modules: the recording's .ko files */
 	char     *kernel_copy;    /* DIR/vmlinux, DIR/initramfs.cpio */
 	char     *initramfs_copy;

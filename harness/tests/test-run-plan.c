@@ -196,6 +196,7 @@ test_record (void)
 	                         "rrfile=/fixture/rec/replay.bin,rrsnapshot=init"));
 	g_assert_true (argv_has (f.plan, "-drive",
 	                         "file=/fixture/rec/rr.qcow2,format=qcow2,if=none,id=rr"));
+	g_assert_true (argv_has (f.plan, "-global", "apic-common.vapic=off"));
 	g_assert_true (argv_has (f.plan, "-smp", "1"));
 	g_assert_true (g_strv_contains ((const char *const *) f.plan->rr.record_args, "--seed"));
 	g_assert_true (g_strv_contains ((const char *const *) f.plan->rr.record_args, "7"));
@@ -203,9 +204,10 @@ test_record (void)
 	fixture_clear (&f);
 }
 
-/* A recording's directory, as --record leaves it (the files only exist). */
+/* A recording's directory, as --record leaves it (the files only exist;
+ * cmdline, if not NULL, is the recorded QEMU argv). */
 static char *
-fake_recording (const char *qemu)
+fake_recording (const char *qemu, const char *cmdline)
 {
 	g_autofree char *dir = g_dir_make_tmp ("test-run-plan-rec.XXXXXX", NULL);
 	const char *files[] = { "replay.bin", "rr.qcow2", "vmlinux", "initramfs.cpio", NULL };
@@ -220,6 +222,11 @@ fake_recording (const char *qemu)
 		g_assert_true (g_file_set_contents (p, "", 0, NULL));
 	}
 	g_assert_true (g_file_set_contents (ini, text, -1, NULL));
+	if (cmdline) {
+		g_autofree char *p = g_build_filename (dir, "cmdline", NULL);
+
+		g_assert_true (g_file_set_contents (p, cmdline, -1, NULL));
+	}
 	return g_steal_pointer (&dir);
 }
 
@@ -227,7 +234,7 @@ static void
 remove_recording (const char *dir)
 {
 	const char *files[] = { "replay.bin", "rr.qcow2", "vmlinux", "initramfs.cpio",
-	                        "record.ini", NULL };
+	                        "record.ini", "cmdline", NULL };
 
 	for (guint i = 0; files[i]; i++) {
 		g_autofree char *p = g_build_filename (dir, files[i], NULL);
@@ -240,8 +247,8 @@ remove_recording (const char *dir)
 static void
 test_replay (void)
 {
-	g_autofree char *dir = fake_recording ("/bin/sh");
-	g_autofree char *gone = fake_recording ("/nonexistent/qemu");
+	g_autofree char *dir = fake_recording ("/bin/sh", "qemu -global " RIG_REPLAY_NO_VAPIC " -smp 1\n");
+	g_autofree char *gone = fake_recording ("/nonexistent/qemu", NULL);
 	g_autofree char *kernel = g_build_filename (dir, "vmlinux", NULL);
 	g_autofree char *mods = g_build_filename (dir, "modules", NULL);
 	const char *args[] = { "--replay", dir, "--gdb", NULL };
@@ -261,6 +268,8 @@ test_replay (void)
 	g_assert_false (f.plan->gdb_live);
 	g_assert_true (argv_has (f.plan, "-gdb", "tcp:127.0.0.1:1234"));
 	g_assert_null (strstr (f.plan->kernel_cmdline, "vpci.gdb"));
+	/* kvmvapic as recorded: off here, on in a recording without the -global */
+	g_assert_true (argv_has (f.plan, "-global", RIG_REPLAY_NO_VAPIC));
 	fixture_clear (&f);
 
 	/* the recording's QEMU is gone: the configured one, and the plan says so */
@@ -268,6 +277,7 @@ test_replay (void)
 	plan_for (&f, args_gone);
 	g_assert_cmpstr (f.plan->qemu_binary, ==, "/fixture/qemu-system-x86_64");
 	g_assert_cmpstr (f.plan->rr.qemu_gone, ==, "/nonexistent/qemu");
+	g_assert_false (argv_has (f.plan, "-global", RIG_REPLAY_NO_VAPIC));
 	fixture_clear (&f);
 
 	/* an unfinished recording is named in the plan, not found by QEMU */
