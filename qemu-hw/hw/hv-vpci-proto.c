@@ -397,6 +397,8 @@ static void send_create_interrupt_reply(HvVpciProto *p,
 {
     struct hv_vpci_create_int_response r = { .status = 0 };
     uint16_t block = 1;
+    uint64_t address;
+    uint32_t data;
     int i;
 
     if (count == 0 || count > HV_VPCI_MAX_VECTOR_COUNT || vp_mask == 0 ||
@@ -424,17 +426,22 @@ static void send_create_interrupt_reply(HvVpciProto *p,
                       "CREATE_INTERRUPT devfn 0x%x: remap table full", devfn);
         return;
     }
-    /* remapping: a handle; without: the message itself, to the APIC */
-    r.int_desc.address = HV_VPCI_REMAP_ADDRESS;
-    r.int_desc.data = (uint32_t)(i + 1) << HV_VPCI_REMAP_SHIFT;
+    /*
+     * remapping: a handle; without: the message itself, to the APIC.
+     * Through locals: the reply's fields are packed, and may be unaligned.
+     */
+    address = HV_VPCI_REMAP_ADDRESS;
+    data = (uint32_t)(i + 1) << HV_VPCI_REMAP_SHIFT;
     if (p->direct &&
         !p->ops->direct_message(p->opaque, vector, mode, vp_mask,
-                                &r.int_desc.address, &r.int_desc.data)) {
+                                &address, &data)) {
         guest_mistake(p, req, HV_VPCI_STATUS_INVALID_PARAMETER,
                       "CREATE_INTERRUPT devfn 0x%x: no xAPIC message reaches "
                       "VP mask 0x%" PRIx64, devfn, vp_mask);
         return;
     }
+    r.int_desc.address = address;
+    r.int_desc.data = data;
     p->irq[i] = (HvVpciIrqEntry) {
         .in_use = true, .devfn = devfn, .vector_count = block,
         .delivery_mode = mode, .vector = vector, .vp_mask = vp_mask,
