@@ -3,6 +3,7 @@
  * report.c - print a run's outcome (docs/json.md documents the JSON).
  */
 #include "report.h"
+#include "json-out.h"
 #include "vpci-hazards.h"
 #include "guest-log.h"
 
@@ -92,34 +93,24 @@ add_hex (JsonBuilder *b, const char *key, guint64 value)
 }
 
 static void
-add_string_or_null (JsonBuilder *b, const char *key, const char *value)
-{
-	json_builder_set_member_name (b, key);
-	if (value)
-		json_builder_add_string_value (b, value);
-	else
-		json_builder_add_null_value (b);
-}
-
-static void
 add_hazard (JsonBuilder *b, const RigHazard *h)
 {
 	json_builder_begin_object (b);
-	add_string_or_null (b, "kind", h->kind);
-	add_string_or_null (b, "site", h->site);
-	add_string_or_null (b, "access", h->access);
+	rig_json_add_string_or_null (b, "kind", h->kind);
+	rig_json_add_string_or_null (b, "site", h->site);
+	rig_json_add_string_or_null (b, "access", h->access);
 	json_builder_set_member_name (b, "vcpu");
 	json_builder_add_int_value (b, h->vcpu);
 	add_hex (b, "offset", h->offset);
 	json_builder_set_member_name (b, "size");
 	json_builder_add_int_value (b, h->size);
 	add_hex (b, "pc", h->pc);
-	add_string_or_null (b, "pc_symbol", h->where);
+	rig_json_add_string_or_null (b, "pc_symbol", h->where);
 	json_builder_set_member_name (b, "earlier_vcpu");
 	json_builder_add_int_value (b, h->earlier_vcpu);
 	add_hex (b, "earlier_offset", h->earlier_offset);
 	add_hex (b, "earlier_pc", h->earlier_pc);
-	add_string_or_null (b, "earlier_pc_symbol", h->earlier_where);
+	rig_json_add_string_or_null (b, "earlier_pc_symbol", h->earlier_where);
 	json_builder_end_object (b);
 }
 

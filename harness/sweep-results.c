@@ -3,6 +3,7 @@
  * sweep-results.c - results.jsonl, JUnit and KCIDB (sweep-results.h).
  */
 #include "sweep-results.h"
+#include "json-out.h"
 #include "lines.h"
 #include "rig-exit.h"
 
@@ -27,26 +28,6 @@ rig_sweep_result_free (RigSweepResult *r)
 	g_free (r);
 }
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name (b, name);
-	if (value)
-		json_builder_add_string_value (b, value);
-	else
-		json_builder_add_null_value (b);
-}
-
-static char *
-node_to_string (JsonNode *root, gboolean pretty)
-{
-	g_autoptr(JsonGenerator) gen = json_generator_new ();
-
-	json_generator_set_pretty (gen, pretty);
-	json_generator_set_root (gen, root);
-	return json_generator_to_data (gen, NULL);
-}
-
 char *
 rig_sweep_result_to_json (const RigSweepResult *r)
 {
@@ -56,23 +37,23 @@ rig_sweep_result_to_json (const RigSweepResult *r)
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "index");
 	json_builder_add_int_value (b, r->index);
-	add_string (b, "key", r->key);
-	add_string (b, "test", r->test);
-	add_string (b, "scenario", r->scenario);
-	add_string (b, "kernel", r->kernel);
-	add_string (b, "expected", r->expected);
-	add_string (b, "verdict", r->verdict);
+	rig_json_add_string_or_null (b, "key", r->key);
+	rig_json_add_string_or_null (b, "test", r->test);
+	rig_json_add_string_or_null (b, "scenario", r->scenario);
+	rig_json_add_string_or_null (b, "kernel", r->kernel);
+	rig_json_add_string_or_null (b, "expected", r->expected);
+	rig_json_add_string_or_null (b, "verdict", r->verdict);
 	json_builder_set_member_name (b, "ok");
 	json_builder_add_boolean_value (b, r->ok);
-	add_string (b, "why", r->why);
+	rig_json_add_string_or_null (b, "why", r->why);
 	json_builder_set_member_name (b, "seconds");
 	json_builder_add_double_value (b, r->seconds);
-	add_string (b, "start", r->start);
-	add_string (b, "commit", r->commit);
-	add_string (b, "run_dir", r->run_dir);
+	rig_json_add_string_or_null (b, "start", r->start);
+	rig_json_add_string_or_null (b, "commit", r->commit);
+	rig_json_add_string_or_null (b, "run_dir", r->run_dir);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	return node_to_string (root, FALSE);
+	return rig_json_to_string (root, FALSE);
 }
 
 /* A string member, NULL when absent or null. */
@@ -237,12 +218,7 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new ();
 	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GHashTable) checkouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GHashTable) builds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GPtrArray) order_c = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr(GPtrArray) order_b = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr(GPtrArray) build_kernel = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr(GPtrArray) build_commit = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "version");
@@ -253,35 +229,21 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 	json_builder_add_int_value (b, 0);
 	json_builder_end_object (b);
 
-	for (guint i = 0; i < results->len; i++) {
-		const RigSweepResult *r = results->pdata[i];
-		const char *commit = commit_of (r);
-		g_autofree char *bid = build_id (origin, r);
-
-		if (!g_hash_table_contains (checkouts, commit)) {
-			g_hash_table_add (checkouts, g_strdup (commit));
-			g_ptr_array_add (order_c, g_strdup (commit));
-		}
-		if (!g_hash_table_contains (builds, bid)) {
-			g_hash_table_add (builds, g_strdup (bid));
-			g_ptr_array_add (order_b, g_strdup (bid));
-			g_ptr_array_add (build_kernel, g_strdup (r->kernel ? r->kernel : "6.1"));
-			g_ptr_array_add (build_commit, g_strdup (commit));
-		}
-	}
-
+	/* a checkout per commit, a build per commit and kernel, in first-seen order */
 	json_builder_set_member_name (b, "checkouts");
 	json_builder_begin_array (b);
-	for (guint i = 0; i < order_c->len; i++) {
-		const char *commit = order_c->pdata[i];
+	for (guint i = 0; i < results->len; i++) {
+		const char *commit = commit_of (results->pdata[i]);
 		g_autofree char *id = g_strdup_printf ("%s:%s", origin, commit);
 
+		if (!g_hash_table_add (seen, g_strdup (id)))
+			continue;
 		json_builder_begin_object (b);
-		add_string (b, "id", id);
-		add_string (b, "origin", origin);
-		add_string (b, "tree_name", "vpci-rig");
+		rig_json_add_string_or_null (b, "id", id);
+		rig_json_add_string_or_null (b, "origin", origin);
+		rig_json_add_string_or_null (b, "tree_name", "vpci-rig");
 		if (is_commit_hash (commit))
-			add_string (b, "git_commit_hash", commit);
+			rig_json_add_string_or_null (b, "git_commit_hash", commit);
 		json_builder_set_member_name (b, "valid");
 		json_builder_add_boolean_value (b, TRUE);
 		json_builder_end_object (b);
@@ -290,20 +252,23 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 
 	json_builder_set_member_name (b, "builds");
 	json_builder_begin_array (b);
-	for (guint i = 0; i < order_b->len; i++) {
-		g_autofree char *cid = g_strdup_printf ("%s:%s", origin,
-		                                        (char *) build_commit->pdata[i]);
+	for (guint i = 0; i < results->len; i++) {
+		const RigSweepResult *r = results->pdata[i];
+		g_autofree char *id = build_id (origin, r);
+		g_autofree char *cid = g_strdup_printf ("%s:%s", origin, commit_of (r));
 		g_autofree char *comment = g_strdup_printf ("vpci-rig guest kernel %s, the rig's "
 		                                            "modules and initramfs",
-		                                            (char *) build_kernel->pdata[i]);
+		                                            r->kernel ? r->kernel : "6.1");
 
+		if (!g_hash_table_add (seen, g_strdup (id)))
+			continue;
 		json_builder_begin_object (b);
-		add_string (b, "id", order_b->pdata[i]);
-		add_string (b, "origin", origin);
-		add_string (b, "checkout_id", cid);
-		add_string (b, "architecture", "x86_64");
-		add_string (b, "comment", comment);
-		add_string (b, "status", "PASS");
+		rig_json_add_string_or_null (b, "id", id);
+		rig_json_add_string_or_null (b, "origin", origin);
+		rig_json_add_string_or_null (b, "checkout_id", cid);
+		rig_json_add_string_or_null (b, "architecture", "x86_64");
+		rig_json_add_string_or_null (b, "comment", comment);
+		rig_json_add_string_or_null (b, "status", "PASS");
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
@@ -323,32 +288,32 @@ rig_sweep_results_kcidb (const GPtrArray *results, const char *origin)
 		g_autofree char *log_url = console ? g_filename_to_uri (console, NULL, NULL) : NULL;
 
 		json_builder_begin_object (b);
-		add_string (b, "id", id);
-		add_string (b, "origin", origin);
-		add_string (b, "build_id", bid);
-		add_string (b, "path", path);
-		add_string (b, "status", kcidb_status (r));
-		add_string (b, "comment", r->key);
+		rig_json_add_string_or_null (b, "id", id);
+		rig_json_add_string_or_null (b, "origin", origin);
+		rig_json_add_string_or_null (b, "build_id", bid);
+		rig_json_add_string_or_null (b, "path", path);
+		rig_json_add_string_or_null (b, "status", kcidb_status (r));
+		rig_json_add_string_or_null (b, "comment", r->key);
 		json_builder_set_member_name (b, "duration");
 		json_builder_add_double_value (b, r->seconds);
 		if (r->start)
-			add_string (b, "start_time", r->start);
+			rig_json_add_string_or_null (b, "start_time", r->start);
 		if (log_url)
-			add_string (b, "log_url", log_url);
+			rig_json_add_string_or_null (b, "log_url", log_url);
 		json_builder_set_member_name (b, "misc");
 		json_builder_begin_object (b);
-		add_string (b, "expected", r->expected);
-		add_string (b, "verdict", r->verdict);
+		rig_json_add_string_or_null (b, "expected", r->expected);
+		rig_json_add_string_or_null (b, "verdict", r->verdict);
 		if (r->why)
-			add_string (b, "why", r->why);
+			rig_json_add_string_or_null (b, "why", r->why);
 		if (r->test)
-			add_string (b, "suite_test", r->test);
-		add_string (b, "run_dir", r->run_dir);
+			rig_json_add_string_or_null (b, "suite_test", r->test);
+		rig_json_add_string_or_null (b, "run_dir", r->run_dir);
 		json_builder_end_object (b);
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	return node_to_string (root, TRUE);
+	return rig_json_to_string (root, TRUE);
 }
