@@ -57,6 +57,7 @@ enum {
 #define HV_MSR_SIMP             0x40000083
 #define HV_MSR_EOM              0x40000084
 #define HV_MSR_SINT2            0x40000092
+#define HV_MSR_TSC_INVARIANT    0x40000118
 
 #define HV_STATUS_INVALID_HYPERCALL_CODE    2
 #define HV_STATUS_INVALID_HYPERCALL_INPUT   3
@@ -240,8 +241,12 @@ static void test_cpuid_hyperv(void)
     g_assert_cmpstr(sig, ==, "Microsoft Hv");
     g_assert_cmphex(ht_result(vm, vendor, 0), >=, 0x40000005);
     g_assert_cmphex(ht_result(vm, iface, 0), ==, 0x31237648);   /* "Hv#1" */
-    /* hypercall MSRs (bit 5), VP_INDEX (6), SynIC (2); no timers, TSC page */
-    g_assert_cmphex(ht_result(vm, feat, 0), ==, (1 << 2) | (1 << 5) | (1 << 6));
+    /*
+     * hypercall MSRs (bit 5), VP_INDEX (6), SynIC (2), invariant TSC
+     * control (15); no reference counter, timers, TSC page, APIC assists
+     */
+    g_assert_cmphex(ht_result(vm, feat, 0), ==,
+                    (1 << 2) | (1 << 5) | (1 << 6) | (1 << 15));
     /* PostMessage, SignalEvent */
     g_assert_cmphex(ht_result(vm, feat, 1), ==, (1 << 4) | (1 << 5));
     /* HV_DEPRECATING_AEOI_RECOMMENDED (9), relaxed timing (5) */
@@ -272,7 +277,7 @@ static void test_msr_readback(void)
     HtVm *vm = ht_start(HT_CPU_HV);
     const uint64_t os_id = 0x8100000000000000ull | 0x060100;
     unsigned r_os, r_hc, r_vp, r_va, r_simp, r_siefp, r_sint, r_sctl, r_sver;
-    unsigned w[8], i;
+    unsigned r_tsc, w[9], i;
     uint8_t page[4];
 
     w[0] = ht_wrmsr(vm, HV_MSR_GUEST_OS_ID, os_id);
@@ -283,6 +288,7 @@ static void test_msr_readback(void)
     w[5] = ht_wrmsr(vm, HV_MSR_SINT2, 0xf3);   /* unmasked, no auto-EOI */
     w[6] = ht_wrmsr(vm, HV_MSR_SCONTROL, 1);
     w[7] = ht_wrmsr(vm, HV_MSR_EOM, 0);
+    w[8] = ht_wrmsr(vm, HV_MSR_TSC_INVARIANT, 1);
     r_os = ht_rdmsr(vm, HV_MSR_GUEST_OS_ID);
     r_hc = ht_rdmsr(vm, HV_MSR_HYPERCALL);
     r_vp = ht_rdmsr(vm, HV_MSR_VP_INDEX);
@@ -292,6 +298,7 @@ static void test_msr_readback(void)
     r_sint = ht_rdmsr(vm, HV_MSR_SINT2);
     r_sctl = ht_rdmsr(vm, HV_MSR_SCONTROL);
     r_sver = ht_rdmsr(vm, HV_MSR_SVERSION);
+    r_tsc = ht_rdmsr(vm, HV_MSR_TSC_INVARIANT);
     ht_run(vm);
 
     for (i = 0; i < ARRAY_SIZE(w); i++) {
@@ -306,6 +313,7 @@ static void test_msr_readback(void)
     g_assert_cmphex(ht_result64(vm, r_sint), ==, 0xf3);
     g_assert_cmphex(ht_result64(vm, r_sctl), ==, 1);
     g_assert_cmphex(ht_result64(vm, r_sver), ==, 1);
+    g_assert_cmphex(ht_result64(vm, r_tsc), ==, 1);
 
     /* the hypercall page is VMCALL; RET */
     qtest_memread(vm->qts, HT_HCALL_PAGE, page, sizeof(page));
@@ -317,7 +325,7 @@ static void test_msr_readback(void)
 static void test_msr_garbage(void)
 {
     HtVm *vm = ht_start(HT_CPU_HV);
-    unsigned gp[7], ok_locked, hc_no_os, r_hc, r_sint;
+    unsigned gp[8], ok_locked, hc_no_os, r_hc, r_sint;
     unsigned i;
 
     /* HYPERCALL enable without a guest OS id stays disabled */
@@ -330,6 +338,7 @@ static void test_msr_garbage(void)
     gp[4] = ht_wrmsr(vm, HV_MSR_SCONTROL, 0xff00);              /* reserved */
     gp[5] = ht_wrmsr(vm, 0x400000ff, 1);                        /* unknown */
     gp[6] = ht_rdmsr(vm, 0x400000ff);
+    gp[7] = ht_wrmsr(vm, HV_MSR_TSC_INVARIANT, 2);              /* reserved */
     r_sint = ht_rdmsr(vm, HV_MSR_SINT2);        /* still the reset value */
     /* a locked HYPERCALL MSR ignores writes, without a fault */
     ht_wrmsr(vm, HV_MSR_GUEST_OS_ID, 1);
