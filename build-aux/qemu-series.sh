@@ -54,8 +54,10 @@ export)
 		{ echo "qemu-series: $dir has no tag $base_tag (made by '$0 branch')" >&2; exit 1; }
 	rm -f "$patches"/*.patch
 	# -N: no "n/m" (a patch's name stays when one is added); --zero-commit
-	# and no signature: the same commits give the same files
-	git_dir format-patch -q -N --zero-commit --no-signature --no-stat -o "$patches" \
+	# and no signature: the same commits give the same files; abbrev 7:
+	# git lengthens the blob ids in "index" lines as the repository grows,
+	# which would rewrite every patch when one is added
+	git_dir -c core.abbrev=7 format-patch -q -N --zero-commit --no-signature --no-stat -o "$patches" \
 		"$base_tag"..HEAD
 	ls "$patches"
 	;;

@@ -238,7 +238,7 @@ stage_kernel() {
 # ---------------------------------------------------------------- QEMU
 qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
 	--without-default-devices --with-devices-x86_64=vpci-rig
-	--enable-tcg --enable-fdt=system --disable-docs --disable-werror
+	--enable-tcg --enable-fdt=system --enable-hv-balloon --disable-docs --disable-werror
 	--python=/usr/bin/python3 --disable-install-blobs)
 # The libFuzzer build (qemu-fuzz-x86_64, qemu-hw/fuzz/): clang, generic-fuzz,
 # always with ASan and UBSan, under its own cache key (one build for both
@@ -288,7 +288,7 @@ sync_qemu_tree() {
 
 # Our qtests, built in QEMU's tree (they link libqtest), and the WC
 # model's unit test (it links the model and libqemuutil).
-qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test tests/qtest/vpci-rig/vpci-wc-test"
+qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test tests/qtest/vpci-rig/vpci-wc-test tests/qtest/vpci-rig/hyperv-tcg-test"
 
 # qemu_build ARGS_ARRAY LINK TARGET...: configure (once per cache key) and
 # build the patched QEMU with the configure arguments in the named array,

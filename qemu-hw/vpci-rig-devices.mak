@@ -33,3 +33,13 @@ CONFIG_VMMOUSE=n
 # The rig's own devices (qemu-hw/hw, hooked in by patches/0002).
 CONFIG_HV_VPCI=y
 CONFIG_VPCI_TESTFN=y
+
+# Hyper-V's synthetic interface under TCG and QEMU's VMBus host (the real
+# guest stack, ARCHITECTURE.md §8): the SynIC, the vmbus-bridge ACPI
+# device and hv-balloon as the first VMBus device.  Off at run time
+# unless the CPU has hv-* flags and the bridge is on the command line.
+CONFIG_HYPERV=y
+CONFIG_VMBUS=y
+CONFIG_HV_BALLOON=y
+CONFIG_HYPERV_TESTDEV=n
+CONFIG_SYNDBG=n
