@@ -6,6 +6,7 @@
 #include "run-plan.h"
 #include "qemu-opt.h"
 #include "gdb.h"
+#include "hyperv.h"
 #include "vpci-devices.h"
 #include "scenarios.h"
 
@@ -39,7 +40,7 @@ rig_kernel_cmdline (const RigRunOptions *opts)
 	return g_strdup_printf ("console=ttyS0 earlyprintk=ttyS0 quiet loglevel=4 nokaslr "
 	                        "mitigations=off no_timer_check tsc=reliable panic=0 oops=panic "
 	                        "rdinit=/init vpci.scenario=%s vpci.smp=%u vpci.cpu=%u "
-	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s%s%s%s",
+	                        "vpci.seed=%" G_GUINT64_FORMAT "%s%s%s%s%s%s%s%s%s",
 	                        opts->scenario, opts->smp, opts->cpu, opts->seed,
 	                        sc && sc->cmdline ? " " : "", sc && sc->cmdline ? sc->cmdline : "",
 	                        opts->wc ? "" : " vpci.wc=off",
@@ -48,7 +49,8 @@ rig_kernel_cmdline (const RigRunOptions *opts)
 	                        g_str_equal (opts->fences, "all") ? "" : " hv_vpci.fences=",
 	                        g_str_equal (opts->fences, "all") ? "" : opts->fences,
 	                        opts->eager_irq ? " hv_vpci.eager_affinity=1" : "",
-	                        opts->remap ? "" : " vpci.remap=off");
+	                        opts->remap ? "" : " vpci.remap=off",
+	                        opts->hyperv ? " vpci.hyperv=1" : "");
 }
 
 /* What every boot shares: the machine, TCG, memory, firmware dirs. */
@@ -136,6 +138,7 @@ rig_qemu_argv (const RigRunPlan *plan, const RigConfig *config)
 	add (b, "-chardev"); addf (b, "file,id=tap,path=%s/tap.log", dir);
 	add (b, "-serial"); add (b, "chardev:tap");
 	add (b, "-device"); add (b, "pvpanic");
+	rig_hyperv_add_qemu_args (b, opts);
 	rig_vpci_add_qemu_args (b, opts, plan->run_dir);
 	add_qmp (b, dir);
 	rig_gdb_add_qemu_args (b, opts, plan->run_dir);

@@ -35,6 +35,8 @@ typedef struct {
 	gboolean       eager_irq;    /* --irq-mode eager (hv_vpci eager_affinity=1) */
 	gboolean       remap;        /* --remap on|off: hv-vpci remap= (forced off by a
 	                              * scenario with no_remap) */
+	gboolean       hyperv;       /* --hyperv: Hyper-V's interface and a VMBus
+	                              * (forced on by a scenario with hyperv) */
 	char          *record_dir;   /* --record DIR: QEMU record/replay log + snapshot */
 	char          *replay_dir;   /* --replay DIR: play DIR's recording back */
 	gboolean       json;

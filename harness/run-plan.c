@@ -7,6 +7,7 @@
  * unit's second file) builds the argv from the finished plan.
  */
 #include "run-plan.h"
+#include "hyperv.h"
 #include "qemu-opt.h"
 #include "replay.h"
 #include "scenarios.h"
@@ -145,6 +146,7 @@ rig_run_plan_describe (const RigRunPlan *plan, gboolean dry_run)
 	g_autoptr(GString) s = g_string_new (NULL);
 	g_autofree char *timeout = plan->timeout ? g_strdup_printf ("%u s", plan->timeout) :
 		g_strdup ("none");
+	g_autofree char *hyperv = rig_hyperv_describe (opts);
 
 	g_string_append_printf (s, "run directory: %s%s\n", plan->run_dir,
 	                        dry_run ? " (not created: --dry-run)" : "");
@@ -164,6 +166,8 @@ rig_run_plan_describe (const RigRunPlan *plan, gboolean dry_run)
 		                        plan->hotplug ? plan->hotplug : "",
 		                        plan->disk_mib ? ", disk" : "");
 	g_string_append_c (s, '\n');
+	if (hyperv)
+		g_string_append_printf (s, "%s\n", hyperv);
 	if (plan->disk_path)
 		g_string_append_printf (s, "creates: %s (%u MiB)\n", plan->disk_path, plan->disk_mib);
 	if (plan->gdb_port)

@@ -51,6 +51,13 @@ static const char *const hotplug_set[] = {
 	NULL
 };
 
+/* QEMU's Hyper-V dynamic memory device, the first VMBus device Debian's
+ * kernel binds (hv_balloon) */
+static const char *const balloon_vmbus_set[] = {
+	"hv-balloon",
+	NULL
+};
+
 /* One of the inject-* experiments: two MSI functions, no remapping. */
 #define INJECT(name_, expect_, summary_) \
 	{ .name = name_, .expect = expect_, .summary = summary_, .devices = probe_set, \
@@ -136,6 +143,11 @@ static const RigScenario scenarios[] = {
 	  .summary = "which instruction classes drain a buffered window store (lfence, mov do not: "
 	             "load-passes-store hazards by design)",
 	  .devices = probe_set, .expect_hazards = TRUE },
+	{ .name = "vmbus", .expect = "pass",
+	  .summary = "Hyper-V's interface under TCG (implies --hyperv): the kernel finds Hyper-V, "
+	             "Debian's hv_vmbus negotiates, hv_balloon binds QEMU's hv-balloon and opens "
+	             "its channel, every synthetic MSR reads as Linux wrote it",
+	  .hyperv = TRUE, .vmbus_devices = balloon_vmbus_set, .cmdline = "msr.allow_writes=on" },
 	{ .name = "bench-cfg", .expect = "pass",
 	  .summary = "timed: config reads through the window vs BAR 0 MMIO reads, as TAP "
 	             "diagnostics (for 'vpci-rig bench'; not in the suite)",

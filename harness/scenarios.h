@@ -40,6 +40,11 @@ typedef struct {
 	/* TRUE: the scenario needs a host without interrupt remapping (hv-vpci
 	 * remap=off, whatever --remap says). */
 	gboolean no_remap;
+	/* TRUE: the scenario is about Hyper-V's interface and implies
+	 * --hyperv (hyperv.h). */
+	gboolean hyperv;
+	/* QEMU -device specs put on the VMBus (a --hyperv run), or NULL. */
+	const char *const *vmbus_devices;
 } RigScenario;
 
 /* A barrier site of include/vpci-barriers.h, with what the rig knows of it. */

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Assemble the guest initramfs (uncompressed newc cpio: no decompression
 # under TCG).
-#   build-initramfs.sh OUTPUT AGENT BUSYBOX KMOD_DIR [--kmod REL]... [MODULE.ko]...
+#   build-initramfs.sh OUTPUT AGENT BUSYBOX KMOD_DIR [--kmod REL | --hyperv-kmod REL]...
+#                      [MODULE.ko]...
 # --kmod REL: an in-tree module, REL relative to KMOD_DIR (lib/modules/<rel>),
-# or REL.xz / REL.zst (decompressed here);
+# or REL.xz / REL.zst (decompressed here); --hyperv-kmod REL: the same, its
+# order line says "hyperv" (the agent loads it only under vpci.hyperv=1);
 # MODULE.ko: one of ours (stripped of debug info; in-tree ones are copied
 # as they are, keeping their signatures).  All go to /lib/modules/vpci and are
 # listed in /lib/modules/vpci/order in the order given (in-tree
@@ -22,6 +24,7 @@ list=$stage/listing
 order=$stage/modules/order
 : >"$order"
 
+# add_module strip|copy FILE [WHEN]
 add_module() {
 	base=$(basename "$2")
 	if [ "$1" = strip ]; then
@@ -35,7 +38,7 @@ add_module() {
 	else
 		cp "$2" "$stage/modules/$base"
 	fi
-	echo "$base" >>"$order"
+	echo "$base${3:+ $3}" >>"$order"
 	echo "file /lib/modules/vpci/$base $stage/modules/$base 0644" >>"$list"
 }
 
@@ -59,6 +62,7 @@ objcopy --strip-debug "$agent" "$stage/init"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kmod) add_module copy "$kmoddir/$2"; shift 2 ;;
+	--hyperv-kmod) add_module copy "$kmoddir/$2" hyperv; shift 2 ;;
 	*) add_module strip "$1"; shift ;;
 	esac
 done

@@ -78,19 +78,21 @@ uarts=$(config_value SERIAL_8250_RUNTIME_UARTS)
 # The initramfs argument list is built in "$@": in-tree modules first.
 set --
 builtin='' unset_syms=' '
-while read -r path sym; do
+while read -r path sym when; do
 	case $path in '' | '#'*) continue ;; esac
 	rel=${path#kernel/}
 	case $(config_value "$sym") in
 	y) builtin="$builtin $(basename "$rel" .ko)" ;;
 	m)
 		if [ -f "$tree/$rel" ]; then
-			set -- "$@" --kmod "$rel"
+			set -- "$@" "--${when:+$when-}kmod" "$rel"
 		else
 			error "$rel: CONFIG_$sym=m but the module is not built (run make modules)"
 		fi
 		;;
 	*)
+		# only --hyperv runs load it: a tree without it runs everything else
+		[ "$when" = hyperv ] && continue
 		case $unset_syms in *" $sym "*) continue ;; esac
 		unset_syms="$unset_syms$sym "
 		error "CONFIG_$sym=m or =y: it builds $(basename "$rel"), loaded before our modules (images/in-tree-modules.txt)"
@@ -187,7 +189,7 @@ inputs=$out/initramfs.inputs
 	done
 	kmod=0
 	for a in "$@"; do
-		if [ "$a" = --kmod ]; then
+		if [ "$a" = --kmod ] || [ "$a" = --hyperv-kmod ]; then
 			kmod=1
 			continue
 		fi

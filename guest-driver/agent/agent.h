@@ -24,6 +24,9 @@ struct agent {
 	int modules_loaded;     /* modules from the order file that loaded */
 	int modules_failed;     /* modules that failed to load */
 	bool gdb;               /* vpci.gdb=1: stop for gdb before the scenario */
+	bool hyperv;            /* vpci.hyperv=1: Hyper-V's interface is on
+				 * (--hyperv): load the order file's "hyperv"
+				 * modules too */
 };
 
 struct scenario {
@@ -125,5 +128,7 @@ void scenario_msi_inject(struct agent *a);
 void scenario_irq_affinity(struct agent *a);
 /* bench.c */
 void scenario_bench_cfg(struct agent *a);
+/* vmbus.c: Hyper-V under TCG, hv_vmbus and hv_balloon (--hyperv) */
+void scenario_vmbus(struct agent *a);
 
 #endif

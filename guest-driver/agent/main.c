@@ -115,6 +115,8 @@ static void parse_cmdline(struct agent *a)
 			a->seed = strtoul(w + 10, NULL, 0);
 		else if (!strcmp(w, "vpci.gdb=1"))
 			a->gdb = true;
+		else if (!strcmp(w, "vpci.hyperv=1"))
+			a->hyperv = true;
 	}
 }
 
@@ -201,7 +203,10 @@ int unload_module(const char *name)
 
 /*
  * Load every module named in the order file; one diagnostic per module.
- * Counts failures (a module already present counts as loaded).
+ * Counts failures (a module already present counts as loaded).  A line is
+ * "FILE" or "FILE hyperv" (images/in-tree-modules.txt): the second kind
+ * only when the kernel command line has vpci.hyperv=1, so a run without
+ * --hyperv loads what it always did.
  */
 static void load_modules(struct agent *a)
 {
@@ -215,8 +220,23 @@ static void load_modules(struct agent *a)
 		return;
 	}
 	for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		char *when;
+
 		name += strspn(name, " \t");
 		if (!*name || *name == '#')
+			continue;
+		when = name + strcspn(name, " \t");
+		if (*when) {
+			*when++ = '\0';
+			when += strspn(when, " \t");
+		}
+		if (*when && strcmp(when, "hyperv")) {
+			tap_diag("load %s: FAILED: unknown condition \"%s\" in %s", name, when,
+				 MODULE_ORDER);
+			a->modules_failed++;
+			continue;
+		}
+		if (*when && !a->hyperv)
 			continue;
 		if (load_module(name))
 			a->modules_failed++;

@@ -43,6 +43,7 @@ const struct scenario scenarios[] = {
 	{ "inject-init",  "MSI data with delivery mode INIT, at an AP",              -1, scenario_msi_inject },
 	{ "inject-init-bsp", "MSI data with delivery mode INIT, at the BSP (CPU 0)", -1, scenario_msi_inject },
 	{ "ordering-probe", "which instruction classes drain a buffered window store", -1, scenario_ordering_probe },
+	{ "vmbus",        "Hyper-V found, hv_vmbus negotiated, hv_balloon bound, synthetic MSRs as written", -1, scenario_vmbus },
 	{ "bench-cfg",    "config reads through the window vs BAR 0 MMIO reads (timed)", -1, scenario_bench_cfg },
 };
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

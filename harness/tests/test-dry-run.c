@@ -37,6 +37,10 @@ static const DryRun cases[] = {
 	{ .name = "record", .args = { "boot", "--record", "/fixture/rec", "--seed", "6" } },
 	/* a comma in the run directory is ",," in QEMU option values, not in -D */
 	{ .name = "comma-dir", .args = { "msi-stress", "--gdb", "--seed", "4" }, .leaf = "run,1" },
+	/* Hyper-V under TCG: implied by the scenario, -cpu, the bridge, its device */
+	{ .name = "vmbus", .args = { "vmbus", "--smp", "2", "--seed", "3" } },
+	/* --hyperv on a scenario with the vPCI bus: both device sets */
+	{ .name = "hyperv-bus", .args = { "enum", "--hyperv", "--seed", "2" } },
 };
 
 static void

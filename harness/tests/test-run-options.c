@@ -38,7 +38,7 @@ test_defaults (void)
 	g_assert_cmpuint (o.smp, ==, 4);
 	g_assert_cmpstr (o.fences, ==, "all");
 	g_assert_cmpstr (o.order, ==, "random");
-	g_assert_true (o.wc && o.remap && !o.icount && !o.eager_irq);
+	g_assert_true (o.wc && o.remap && !o.icount && !o.eager_irq && !o.hyperv);
 	g_assert_cmpuint (o.gdb_port, ==, 0);
 	rig_run_options_clear (&o);
 }
@@ -50,6 +50,7 @@ test_fences_and_scenario (void)
 	                      "read-select,read-release,write-select,write-release",
 	                      "--remap", "off", NULL };
 	const char *inject[] = { "inject-nmi", "--remap", "on", NULL };
+	const char *vmbus[] = { "vmbus", NULL }, *hyperv[] = { "enum", "--hyperv", NULL };
 	g_autoptr(GError) error = NULL;
 	RigRunOptions o;
 
@@ -60,6 +61,13 @@ test_fences_and_scenario (void)
 	/* a no_remap scenario wins over --remap on */
 	g_assert_true (parse (&o, inject, &error));
 	g_assert_false (o.remap);
+	rig_run_options_clear (&o);
+	/* a hyperv scenario implies --hyperv; any scenario takes it */
+	g_assert_true (parse (&o, vmbus, &error));
+	g_assert_true (o.hyperv);
+	rig_run_options_clear (&o);
+	g_assert_true (parse (&o, hyperv, &error));
+	g_assert_true (o.hyperv);
 	rig_run_options_clear (&o);
 }
 
@@ -94,6 +102,8 @@ test_usage_errors (void)
 		{ "--record", "/nonexistent/r", "--replay", "/nonexistent/p", NULL },
 		{ "--fences", "read-select=maybe", NULL },
 		{ "--remap", "sometimes", NULL },
+		{ "vmbus", "--record", "/nonexistent/r", NULL },
+		{ "boot", "--hyperv", "--record", "/nonexistent/r", NULL },
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -129,7 +139,7 @@ test_replay (void)
 	const char *rec_args[] = { "msi-stress", "--smp", "1", "--seed", "77", "--fences",
 	                           "all,write-select=dma_wmb", "--irq-mode", "eager",
 	                           "--remap", "off", "--order", "reverse", "--device",
-	                           "virtio-rng-pci,addr=4.0", NULL };
+	                           "virtio-rng-pci,addr=4.0", "--hyperv", NULL };
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dir = g_dir_make_tmp ("test-run-options.XXXXXX", &error);
 	g_autofree char *ini = g_build_filename (dir, RIG_RECORD_INI, NULL);
@@ -155,7 +165,7 @@ test_replay (void)
 	g_assert_cmpstr (o.fences, ==, rec.fences);
 	g_assert_cmpstr (o.fences, ==, "read-select,read-release,write-select=dma_wmb,write-release");
 	g_assert_cmpstr (o.order, ==, "reverse");
-	g_assert_true (o.eager_irq && !o.remap && o.icount);
+	g_assert_true (o.eager_irq && !o.remap && o.icount && o.hyperv);
 	g_assert_cmpstrv (o.devices, rec.devices);
 	g_assert_cmpuint (o.timeout, ==, 9);
 	g_assert_cmpuint (o.gdb_port, ==, 2345);
