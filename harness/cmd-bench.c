@@ -16,6 +16,9 @@
  *   mutants    barrier-stress with --fences all-but-SITE for each site the
  *              model requires: guest time of the first hazard (hazards.jsonl
  *              time_ns, QEMU's virtual clock) and the run's wall seconds.
+ *   hyperv     what --hyperv costs: `boot`, `boot --hyperv` and `vmbus`
+ *              (hv_vmbus, hv_balloon, the MSR checks), interleaved, at SMP 1
+ *              and 4; ratios to `boot` (issue 10: vmbus under 2x boot).
  *
  * Every boot is kept under build/runs/<stamp>-bench-<pid>/<label>-<rep>/.
  * Medians over --reps repetitions.
@@ -35,7 +38,7 @@
 #include <unistd.h>
 
 #define BENCH_DEFAULT_REPS 3
-#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants"
+#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants,hyperv"
 
 typedef struct {
 	char    *dir;         /* the bench directory */
@@ -160,6 +163,7 @@ typedef struct {
 	gboolean    wc;
 	const char *fences;
 	const char *order;
+	gboolean    hyperv;
 } BootSpec;
 
 /* Boots once; the verdict, seconds and run dir.  FALSE only for errors that
@@ -198,6 +202,9 @@ rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
 		g_free (opts.order);
 		opts.order = g_strdup (spec->order);
 	}
+	/* a scenario with hyperv implies it, as rig_run_options_parse() does */
+	opts.hyperv = spec->hyperv || (rig_scenario_lookup (spec->scenario) &&
+	                               rig_scenario_lookup (spec->scenario)->hyperv);
 	opts.keep = g_strdup_printf ("%s/%s-%u", b->dir, label, rep);
 	opts.quiet = TRUE;
 	*seconds = NAN;
@@ -522,6 +529,68 @@ section_boot (Bench *b, GError **error)
 	return TRUE;
 }
 
+/* boot, boot --hyperv and vmbus at SMP 1 and 4, interleaved. */
+static gboolean
+section_hyperv (Bench *b, GError **error)
+{
+	static const guint smps[] = { 1, 4 };
+
+	g_string_append (b->text, "\n--hyperv (boot-to-verdict, median [min-max]; ratio to boot)\n");
+	json_builder_set_member_name (b->json, "hyperv");
+	json_builder_begin_array (b->json);
+	for (guint k = 0; k < G_N_ELEMENTS (smps); k++) {
+		const BootSpec specs[] = {
+			{ .scenario = "boot", .smp = smps[k], .wc = TRUE },
+			{ .scenario = "boot", .smp = smps[k], .wc = TRUE, .hyperv = TRUE },
+			{ .scenario = "vmbus", .smp = smps[k], .wc = TRUE },
+		};
+		static const char *const names[] = { "boot", "boot --hyperv", "vmbus" };
+		static const char *const keys[] = { "boot", "boot_hyperv", "vmbus" };
+		Sample s[G_N_ELEMENTS (specs)];
+		double base;
+
+		for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+			sample_init (&s[i]);
+		/* interleaved, so drifting load hits all three alike */
+		for (guint r = 0; r < b->reps; r++) {
+			for (guint i = 0; i < G_N_ELEMENTS (specs); i++) {
+				g_autofree char *label = g_strdup_printf ("%s-smp%u", keys[i], smps[k]);
+				g_autofree char *dir = NULL;
+				RigVerdict v;
+				double secs;
+
+				if (!rig_boot_once (b, &specs[i], label, r, &v, &secs, &dir, error))
+					return FALSE;
+				sample_note (&s[i], v, dir);
+				push (s[i].seconds, secs);
+				progress ("%s smp%u #%u: %s, %.2f s", names[i], smps[k], r,
+				          rig_verdict_to_string (v), secs);
+			}
+		}
+		base = median (s[0].seconds);
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "smp");
+		json_builder_add_int_value (b->json, smps[k]);
+		for (guint i = 0; i < G_N_ELEMENTS (specs); i++) {
+			g_autofree char *row = g_strdup_printf ("%s smp%u", names[i], smps[k]);
+			g_autofree char *ratio = i ? g_strdup_printf ("x%.2f of boot",
+			                                              median (s[i].seconds) / base) : NULL;
+
+			text_row (b, row, &s[i], ratio);
+			json_builder_set_member_name (b->json, keys[i]);
+			json_builder_begin_object (b->json);
+			json_sample (b->json, &s[i]);
+			if (i)
+				json_double (b->json, "ratio", median (s[i].seconds) / base);
+			json_builder_end_object (b->json);
+			sample_clear (&s[i]);
+		}
+		json_builder_end_object (b->json);
+	}
+	json_builder_end_array (b->json);
+	return TRUE;
+}
+
 static gboolean
 section_scenarios (Bench *b, GError **error)
 {
@@ -804,7 +873,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	Bench b = { 0 };
 	gboolean ok = TRUE;
 	guint64 n;
-	static const char *const known[] = { "boot", "scenarios", "wc", "cfg", "mutants", NULL };
+	g_auto(GStrv) known = g_strsplit (BENCH_SECTIONS, ",", -1);
 
 	g_option_context_add_main_entries (context, entries, NULL);
 	if (!rig_option_context_parse (context, &argc, &argv, error))
@@ -831,7 +900,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	}
 	sections = g_strsplit (only ? only : BENCH_SECTIONS, ",", -1);
 	for (guint i = 0; sections[i]; i++) {
-		if (!g_strv_contains (known, sections[i])) {
+		if (!g_strv_contains ((const char *const *) known, sections[i])) {
 			rig_usage_error (error, "--only: unknown section '%s' (%s)", sections[i],
 			                 BENCH_SECTIONS);
 			return FALSE;
@@ -862,6 +931,8 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			ok = section_cfg (&b, error);
 		else if (g_str_equal (sections[i], "mutants"))
 			ok = section_mutants (&b, error);
+		else if (g_str_equal (sections[i], "hyperv"))
+			ok = section_hyperv (&b, error);
 	}
 	load1 = loadavg ();
 	if (epoch_cost)

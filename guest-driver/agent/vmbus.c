@@ -40,6 +40,7 @@
 #define MSR_SIEFP                0x40000082u
 #define MSR_SIMP                 0x40000083u
 #define MSR_SINT0                0x40000090u
+#define MSR_TSC_INVARIANT_CTRL   0x40000118u	/* bit 0: the guest keeps its TSC */
 #define SINT_COUNT               16
 
 #define MSR_ENABLE               (1ull << 0)	/* HYPERCALL, SCONTROL, SIMP, SIEFP, VP assist */
@@ -64,6 +65,7 @@
 struct hv_cpu_msrs {
 	uint64_t guest_os_id, hypercall, vp_index, vp_assist;
 	uint64_t scontrol, simp, siefp, sint[SINT_COUNT];
+	uint64_t tsc_invariant;
 };
 
 static int msr_open(int cpu, int flags)
@@ -216,6 +218,7 @@ static int read_cpu_msrs(int cpu, struct hv_cpu_msrs *m)
 		{ MSR_GUEST_OS_ID, &m->guest_os_id }, { MSR_HYPERCALL, &m->hypercall },
 		{ MSR_VP_INDEX, &m->vp_index }, { MSR_VP_ASSIST_PAGE, &m->vp_assist },
 		{ MSR_SCONTROL, &m->scontrol }, { MSR_SIMP, &m->simp }, { MSR_SIEFP, &m->siefp },
+		{ MSR_TSC_INVARIANT_CTRL, &m->tsc_invariant },
 	};
 	int fd = msr_open(cpu, O_RDONLY), err = 0;
 
@@ -263,7 +266,7 @@ static void check_msrs_as_linux_wrote(const struct hv_cpu_msrs *m, int ncpu)
 	uint64_t want_id = linux_guest_id();
 	uint64_t pages[2 * MAX_CPUS], assist[MAX_CPUS];
 	bool same_id = true, same_hc = true, vp = true, sc = true, sp = true, sint2 = true;
-	bool others_masked = true, assist_ok = true;
+	bool others_masked = true, assist_ok = true, tsc = true;
 
 	for (int c = 0; c < ncpu; c++) {
 		tap_diag("cpu %d: GUEST_OS_ID %#llx HYPERCALL %#llx VP_INDEX %llu VP_ASSIST %#llx "
@@ -286,6 +289,7 @@ static void check_msrs_as_linux_wrote(const struct hv_cpu_msrs *m, int ncpu)
 				others_masked &= (m[c].sint[i] & SINT_MASKED) != 0;
 		assist_ok &= page_enabled(m[c].vp_assist);
 		assist[c] = m[c].vp_assist;
+		tsc &= m[c].tsc_invariant == 1;
 	}
 	tap_ok(same_id && (m[0].guest_os_id & ~GUEST_ID_SUBLEVEL) == want_id,
 	       "GUEST_OS_ID %#llx on every CPU: Linux's id (vendor %#x, version %llu.%llu.%llu)",
@@ -306,6 +310,9 @@ static void check_msrs_as_linux_wrote(const struct hv_cpu_msrs *m, int ncpu)
 	tap_ok(others_masked, "the other %d SINTs masked on every CPU", SINT_COUNT - 1);
 	tap_ok(assist_ok && distinct(assist, ncpu),
 	       "VP_ASSIST_PAGE enabled on every CPU, %d distinct pages", ncpu);
+	/* ms_hyperv_init_platform(), seeing HV_ACCESS_TSC_INVARIANT */
+	tap_ok(tsc, "TSC_INVARIANT_CONTROL %#llx on every CPU: the invariant TSC exposed",
+	       (unsigned long long)m[0].tsc_invariant);
 }
 
 /*
