@@ -1411,10 +1411,23 @@ static bool hv_vpci_wc_check(HvVpciState *s, Error **errp)
     return true;
 }
 
+/*
+ * Patch 0005 gives each vCPU one ordering-guard slot, so a second device
+ * with wc=on would silently take the first one's guard: refused.
+ */
+static HvVpciState *hv_vpci_wc_owner;
+
 static bool hv_vpci_wc_start(HvVpciState *s, Error **errp)
 {
     MachineState *ms = MACHINE(qdev_get_machine());
 
+    if (s->wc.enabled && hv_vpci_wc_owner) {
+        error_setg(errp, "hv-vpci: only one hv-vpci per machine can have "
+                   "wc=on (the ordering guard has one slot per vCPU; "
+                   "%s has it)", DEVICE(hv_vpci_wc_owner)->id ?:
+                   "another hv-vpci");
+        return false;
+    }
     if (s->hazard_log_path) {
         s->hazard_log = fopen(s->hazard_log_path, "w");
         if (!s->hazard_log) {
@@ -1429,11 +1442,17 @@ static bool hv_vpci_wc_start(HvVpciState *s, Error **errp)
     s->wc.hazard = hv_vpci_wc_hazard;
     s->wc.ops = &vpci_wc_qemu_ops;
     vpci_wc_init(&s->wc, ms->smp.max_cpus);
+    if (s->wc.enabled) {
+        hv_vpci_wc_owner = s;
+    }
     return true;
 }
 
 static void hv_vpci_wc_stop(HvVpciState *s)
 {
+    if (hv_vpci_wc_owner == s) {
+        hv_vpci_wc_owner = NULL;
+    }
     vpci_wc_finalize(&s->wc);
     if (s->hazard_log) {
         fclose(s->hazard_log);

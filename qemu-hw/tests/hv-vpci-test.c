@@ -1573,6 +1573,39 @@ static void test_log_bounded(void)
     g_assert_nonnull(strstr(text, "(further errors: one in 10000 is logged)"));
 }
 
+/*
+ * Patch 0005's ordering guard has one slot per vCPU: a second hv-vpci with
+ * wc=on is refused at realize, not left to take the first one's guard.
+ */
+static void test_wc_one_model(void)
+{
+    const char *argv[] = {
+        g_getenv("QTEST_QEMU_BINARY"), "-M", "q35", "-nodefaults",
+        "-display", "none", "-S", "-L", "/usr/share/seabios",
+        "-L", "/usr/share/qemu",
+        "-device", "hv-vpci,id=vpcia,addr=4.0,wc=on",
+        "-device", "hv-vpci,id=vpcib,addr=5.0,wc=on", NULL
+    };
+    g_autofree char *out = NULL, *err = NULL;
+    QTestState *qts;
+    int status;
+
+    g_assert_nonnull(argv[0]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
+                               NULL, NULL, &out, &err, &status, NULL));
+    g_assert_false(g_spawn_check_wait_status(status, NULL));
+    g_assert_nonnull(strstr(err, "only one hv-vpci per machine can have "
+                                 "wc=on"));
+    g_assert_nonnull(strstr(err, "vpcia has it"));
+
+    /* one model and one device without it: both realize */
+    qts = qtest_init("-M q35 -nodefaults -L /usr/share/seabios "
+                     "-L /usr/share/qemu "
+                     "-device hv-vpci,id=vpcia,addr=4.0,wc=on "
+                     "-device hv-vpci,id=vpcib,addr=5.0,wc=off");
+    qtest_quit(qts);
+}
+
 static void test_hostile_random(void)
 {
     static const guint32 seeds[] = { 1, 2, 3, 0x5651, 0xdeadbeef };
@@ -1665,6 +1698,7 @@ int main(int argc, char **argv)
                    test_reentry_unmask_to_window);
     qtest_add_func("/vpci/hostile/random", test_hostile_random);
     qtest_add_func("/vpci/hostile/log-bounded", test_log_bounded);
+    qtest_add_func("/vpci/wc/one-model-per-machine", test_wc_one_model);
 
     return g_test_run();
 }
