@@ -142,3 +142,51 @@ void ktrace_dump(int irq, const char *why)
 		tap_diag("kt %s", ring[i % KT_LINES]);
 	kt_write("tracing_on", "1");
 }
+
+/*
+ * Count handler runs that no arrival on their own CPU preceded: the second
+ * turn of handle_edge_irq's loop, for an interrupt that arrived on another
+ * CPU while this one was in the handler (IRQS_PENDING).
+ */
+void ktrace_summary(void)
+{
+	static bool acked[64][256];	/* [cpu][irq]: an arrival not yet run */
+	static char last_ack[256][200];	/* [irq]: its latest arrival */
+	char line[512], first[200] = "", ack[200] = "";
+	unsigned long elsewhere = 0, runs = 0;
+	FILE *f;
+
+	if (!kt_on)
+		return;
+	kt_write("tracing_on", "0");
+	f = fopen(KT_DIR "/trace", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " irq=");
+		int cpu = kt_cpu(line), irq;
+
+		if (line[0] == '#' || !p || cpu < 0 || cpu >= 64 ||
+		    sscanf(p, " irq=%d", &irq) != 1 || irq < 0 || irq >= 256)
+			continue;
+		if (strstr(line, "vpci_ack:")) {
+			acked[cpu][irq] = true;
+			snprintf(last_ack[irq], sizeof(last_ack[0]), "%.199s", line);
+		} else if (strstr(line, "irq_handler_entry:")) {
+			runs++;
+			if (!acked[cpu][irq] && !elsewhere++) {
+				snprintf(first, sizeof(first), "%.199s", line);
+				snprintf(ack, sizeof(ack), "%s", last_ack[irq]);
+			}
+			acked[cpu][irq] = false;
+		}
+	}
+	fclose(f);
+	first[strcspn(first, "\n")] = '\0';
+	ack[strcspn(ack, "\n")] = '\0';
+	tap_diag("ktrace: %lu of %lu handler runs had no arrival on their own CPU (an interrupt "
+		 "that arrived elsewhere while this CPU was in the handler)%s%s%s%s", elsewhere,
+		 runs, elsewhere ? "; first: " : "", first, elsewhere ? "; the arrival before it: " : "",
+		 ack);
+	kt_write("tracing_on", "1");
+}

@@ -507,6 +507,8 @@ void scenario_msi_stress(struct agent *a)
 			ktrace_dump(ms_irq_of(f), f->name);
 	}
 
+	ktrace_summary();
+
 	/* 4. what the window itself saw */
 	tap_ok(host_ok && host.misdirected == 0, "every config write reached the device after "
 	       "its own vCPU's slot select and under it (hv-vpci counted %lu that did not)",
