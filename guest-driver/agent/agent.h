@@ -122,6 +122,10 @@ void scenario_barrier_stress(struct agent *a);
 void scenario_ordering_probe(struct agent *a);
 /* msi.c */
 void scenario_msi_stress(struct agent *a);
+/* ktrace.c: the kernel's trace of some irqs, with vpci.ktrace=1 */
+void ktrace_start(const int *irqs, int n);
+void ktrace_dump(int irq, const char *why);
+void ktrace_summary(void);
 /* inject.c: inject-freed, -vector0, -vector17, -nmi, -init, -init-bsp */
 void scenario_msi_inject(struct agent *a);
 /* affinity.c */

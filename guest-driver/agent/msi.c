@@ -13,7 +13,8 @@
  *   - every interrupt raised arrived exactly once, at its own function;
  *   - each function's MSI registers (its BAR 0 mirror, not the window)
  *     hold the message the kernel wrote, unmasked;
- *   - settled on a known CPU, each function's interrupt arrives there;
+ *   - settled on a known CPU, each function's interrupt arrives there,
+ *     and hv-vpci delivers it to the vector and VP the kernel has it on;
  *   - no config write reached a function its vCPU had not selected, under
  *     another vCPU's select or ahead of its own (hv-vpci's MISDIRECTED).
  * A failure names the function, whose message it holds instead, the
@@ -37,7 +38,7 @@
 #define MS_MAX_ROUNDS	4000
 #define MS_MIN_ROUNDS	40
 #define MS_SETTLED	3	/* raises per function once settled */
-#define MS_MAX_CARRIERS	8	/* interrupts an affinity move may take */
+#define MS_SETTLE_S	2.0	/* bound on an affinity move taking effect */
 #define MS_WAIT_S	1.0	/* bound on waiting for an interrupt */
 #define MS_LOST_S	0.5	/* in the storm: an interrupt not there by now is lost */
 
@@ -157,6 +158,40 @@ read:
 	return NULL;
 }
 
+/* Wait until no CPU runs @f's vector 0 handler (vpci_testfn's sync). */
+static void ms_sync(const struct vfn *f)
+{
+	debugfs_write(f, "sync", "0");
+}
+
+/* The irq of @f's vector 0 (its affinity file), or -1. */
+static int ms_irq_of(const struct vfn *f)
+{
+	char path[PATH_MAX], buf[256];
+	unsigned int v;
+	int irq;
+
+	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/affinity", f->name);
+	if (read_file(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%u %d", &v, &irq) != 2)
+		return -1;
+	return irq;
+}
+
+/* Where the kernel has @f's vector 0: IDT vector and APIC ID (its vector file). */
+static void ms_kernel_vector(const struct vfn *f, unsigned int *vector, int *apic)
+{
+	char path[PATH_MAX], buf[256];
+	unsigned int v;
+	int irq;
+
+	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/vector", f->name);
+	if (read_file(path, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%u %d %x %d", &v, &irq, vector, apic) != 4) {
+		*vector = 0;
+		*apic = -1;
+	}
+}
+
 /* One line of vpci_testfn's msi file, vector 0. */
 struct ms_msi {
 	unsigned int k_hi, k_lo, k_data;	/* the message the kernel wrote */
@@ -249,7 +284,7 @@ void scenario_msi_stress(struct agent *a)
 {
 	static struct vbus vb;
 	static struct ms_thread th[MAX_CPUS];
-	static struct host_view host;
+	static struct host_view host, settled;
 	int ncpu = online_cpus(a), ntfn, tfn[MAX_FNS];
 	struct worker tmpl = {
 		.vb = &vb, .tfn = tfn, .ncpu = ncpu, .seed = a->seed ^ 0x2545f4914f6cdd1dul,
@@ -275,6 +310,17 @@ void scenario_msi_stress(struct agent *a)
 		    setup ? "" : "; a function is not in MSI mode (vpci_testfn.use_msi=1?)"))
 		return;
 
+	{
+		int irqs[MAX_FNS], n = 0;
+
+		for (int k = 0; k < ntfn; k++) {
+			int irq = ms_irq_of(&vb.f[tfn[k]]);
+
+			if (irq >= 0)
+				irqs[n++] = irq;
+		}
+		ktrace_start(irqs, n);
+	}
 	t0 = uptime_s();
 	tmpl.ntfn = ntfn;
 	if (workers_run(&tmpl, 7919, th, sizeof(th[0]), ms_run))
@@ -367,31 +413,41 @@ void scenario_msi_stress(struct agent *a)
 		int cpu = k % ncpu, eff = -1, carriers;
 		unsigned long before[MAX_CPUS] = { 0 }, after[MAX_CPUS] = { 0 };
 		unsigned long tb = 0, ta = 0, others0 = 0, others1 = 0;
-		char cmd[16];
-		double tw;
+		const struct host_msi *hm;
+		unsigned int kvec;
+		int apic;
+		bool ok, hv_ok, host_there;
+		char cmd[16], by[80] = "";
+		double tw, t_settle, settle_ms;
 
 		snprintf(cmd, sizeof(cmd), "0 %d", cpu);
 		/*
-		 * Without interrupt remapping x86 moves an interrupt from
-		 * its handler, at the next one (or two: the old vector is
-		 * released after the first on the new one): raise carriers
-		 * until the move shows.
+		 * x86 moves the interrupt from its next handler, and refuses
+		 * the move (EBUSY, left pending) until the old CPU has freed
+		 * the vector of the previous move: that takes the cleanup
+		 * IPI, as long as that vCPU takes to run.  So carriers, paced,
+		 * until the move shows, for MS_SETTLE_S at most; the
+		 * effective CPU is read after each carrier's handler ended.
 		 */
-		for (carriers = 0; carriers < MS_MAX_CARRIERS; carriers++) {
-			/* refused (EBUSY) while an earlier move is pending: again */
+		t_settle = uptime_s();
+		for (carriers = 0;;) {
 			debugfs_write(f, "affinity", cmd);
-			eff = effective_cpu(f, 0);
-			if (eff == cpu && carriers >= 1)
-				break;
 			irq_counts(f, 0, &tb, before, ncpu);
 			debugfs_write(f, "raise", "0");
+			carriers++;
 			tw = uptime_s();
 			while (!irq_counts(f, 0, &ta, after, ncpu) && ta <= tb &&
 			       uptime_s() - tw < MS_WAIT_S)
 				usleep(1000);
 			if (ta <= tb)
 				break;		/* it does not arrive at all */
+			ms_sync(f);
+			eff = effective_cpu(f, 0);
+			if (eff == cpu || uptime_s() - t_settle > MS_SETTLE_S)
+				break;
+			usleep(1000);
 		}
+		settle_ms = (uptime_s() - t_settle) * 1000;
 		for (int j = 0; j < ntfn; j++) {
 			unsigned long t = 0, p[MAX_CPUS];
 
@@ -403,7 +459,13 @@ void scenario_msi_stress(struct agent *a)
 		for (int r = 0; r < MS_SETTLED; r++) {
 			unsigned long last = ta;
 
-			/* one at a time: back to back, edge interrupts coalesce */
+			/*
+			 * One at a time (back to back, edge interrupts
+			 * coalesce), and each once the last one's handler has
+			 * ended: one that arrives while another CPU is still
+			 * in it is run there, not where it arrived.
+			 */
+			ms_sync(f);
 			debugfs_write(f, "raise", "0");
 			tw = uptime_s();
 			while (!irq_counts(f, 0, &ta, after, ncpu) && ta <= last &&
@@ -413,6 +475,7 @@ void scenario_msi_stress(struct agent *a)
 				break;
 		}
 		usleep(2000);	/* a duplicate would show by now */
+		ms_sync(f);
 		irq_counts(f, 0, &ta, after, ncpu);
 		for (int j = 0; j < ntfn; j++) {
 			unsigned long t = 0, p[MAX_CPUS];
@@ -420,13 +483,31 @@ void scenario_msi_stress(struct agent *a)
 			if (j != k && !irq_counts(&vb.f[tfn[j]], 0, &t, p, ncpu))
 				others1 += t;
 		}
-		tap_ok(eff == cpu && ta - tb == MS_SETTLED && after[cpu] - before[cpu] == MS_SETTLED &&
-		       others1 == others0,
-		       "%s settled on cpu%d (effective cpu%d after %d carrier interrupts): %d raised, "
-		       "%lu arrived, %lu on cpu%d, %lu at other functions", f->name, cpu, eff,
-		       carriers, MS_SETTLED, ta - tb, after[cpu] - before[cpu], cpu,
-		       others1 - others0);
+		ms_kernel_vector(f, &kvec, &apic);
+		hv_ok = !host_view_read(&vb, &settled);
+		hm = &settled.msi[devfn_of(f)];
+		/* where the host sent the last one: the retarget reached it */
+		host_there = hv_ok && hm->last_vp == cpu && hm->last_vector == kvec;
+		ok = eff == cpu && ta - tb == MS_SETTLED &&
+		     after[cpu] - before[cpu] == MS_SETTLED && others1 == others0 && host_there;
+		for (int c = 0; c < ncpu; c++)
+			snprintf(by + strlen(by), sizeof(by) - strlen(by), " cpu%d:%lu", c,
+				 after[c] - before[c]);
+		tap_ok(ok, "%s settled on cpu%d (effective cpu%d after %d carrier interrupts, "
+		       "%.0f ms): %d raised, %lu arrived, %lu on cpu%d, %lu at other functions; "
+		       "by CPU%s; the kernel has it on IDT vector %#x, APIC ID %d; hv-vpci "
+		       "delivered the last to vector %#x on VP %d (remap handle %d)%s", f->name, cpu,
+		       eff, carriers, settle_ms, MS_SETTLED, ta - tb, after[cpu] - before[cpu], cpu,
+		       others1 - others0, by, kvec, apic, hv_ok ? hm->last_vector : 0,
+		       hv_ok ? hm->last_vp : -1, hv_ok ? hm->last_handle : -1,
+		       !hv_ok ? " (host view unreadable)" :
+		       host_there ? "" : ": not where the kernel has it, the host was never told "
+					 "of the move");
+		if (!ok)
+			ktrace_dump(ms_irq_of(f), f->name);
 	}
+
+	ktrace_summary();
 
 	/* 4. what the window itself saw */
 	tap_ok(host_ok && host.misdirected == 0, "every config write reached the device after "

@@ -8,6 +8,9 @@
  *
  *   irq_counts   read: one line per vector (see vpci_testfn_counts_show())
  *   raise        write a vector number: the device raises it (doorbell)
+ *   sync         write a vector number: wait until no CPU runs its handler
+ *                (synchronize_irq()); an edge interrupt that arrives while
+ *                another CPU is still in its handler is run by that CPU
  *   affinity     read: vector, irq, effective CPUs; write "VECTOR CPU"
  *   regs         read: the device's own counters (BAR 0), to cross-check
  *   journal      read: the device's journal of config writes, oldest first
@@ -328,6 +331,30 @@ static const struct file_operations vpci_testfn_raise_fops = {
 	.llseek	= noop_llseek,
 };
 
+static ssize_t vpci_testfn_sync_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	struct vpci_testfn *tf = file_inode(file)->i_private;
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &v);
+	if (ret)
+		return ret;
+	if (v >= tf->nvec)
+		return -EINVAL;
+	synchronize_irq(tf->vec[v].irq);
+	return len;
+}
+
+static const struct file_operations vpci_testfn_sync_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= vpci_testfn_sync_write,
+	.llseek	= noop_llseek,
+};
+
 static ssize_t vpci_testfn_reset_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
@@ -502,6 +529,7 @@ static void vpci_testfn_debugfs_init(struct vpci_testfn *tf)
 			    &vpci_testfn_affinity_fops);
 	debugfs_create_file("raise", 0200, tf->dir, tf,
 			    &vpci_testfn_raise_fops);
+	debugfs_create_file("sync", 0200, tf->dir, tf, &vpci_testfn_sync_fops);
 	debugfs_create_file("reset", 0200, tf->dir, tf,
 			    &vpci_testfn_reset_fops);
 	debugfs_create_file("mask", 0200, tf->dir, tf, &vpci_testfn_mask_fops);

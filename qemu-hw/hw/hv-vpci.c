@@ -813,10 +813,11 @@ static bool hv_vpci_direct_message(void *opaque, uint32_t vector, uint8_t mode,
 }
 
 /* Deliver a remapped interrupt to the first VP of @vp_mask. */
-static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
+static void hv_vpci_deliver(HvVpciState *s, HvVpciDmaSpace *d, bool live,
                             uint32_t handle, uint32_t vector, uint8_t mode,
                             uint64_t vp_mask)
 {
+    HvVpciMsiStats *st = &s->msi_stats[d->devfn];
     int cpu_index = ctz64(vp_mask);
     uint64_t address;
     uint32_t data;
@@ -830,7 +831,8 @@ static void hv_vpci_deliver(HvVpciState *s, HvVpciMsiStats *st,
     st->last_delivery = HV_VPCI_MSI_DELIVERY_VALID | (vector & 0xff) |
                         (uint32_t)(cpu_index & 0xff) << 8 |
                         (handle & 0xfff) << 16;
-    trace_hv_vpci_msi_deliver(vector, cpu_index, address, data);
+    trace_hv_vpci_msi_deliver(d->devfn, handle, live, vector, cpu_index,
+                              address, data);
     address_space_stl_le(&address_space_memory, address, data,
                          MEMTXATTRS_UNSPECIFIED, NULL);
 }
@@ -893,8 +895,8 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
     }
     if (e && live && e->devfn == d->devfn) {
         st->delivered++;
-        hv_vpci_deliver(s, st, val >> HV_VPCI_REMAP_SHIFT, e->vector + index,
-                        e->delivery_mode, e->vp_mask);
+        hv_vpci_deliver(s, d, true, val >> HV_VPCI_REMAP_SHIFT,
+                        e->vector + index, e->delivery_mode, e->vp_mask);
         return;
     }
     if (e && !live && e->devfn == d->devfn) {
@@ -910,8 +912,8 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
                                 "dropped", d->devfn, val, e->vector + index);
             return;
         }
-        hv_vpci_deliver(s, st, val >> HV_VPCI_REMAP_SHIFT, e->vector + index,
-                        e->delivery_mode, e->vp_mask);
+        hv_vpci_deliver(s, d, false, val >> HV_VPCI_REMAP_SHIFT,
+                        e->vector + index, e->delivery_mode, e->vp_mask);
         return;
     }
     if (e && live) {
