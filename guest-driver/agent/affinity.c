@@ -168,7 +168,7 @@ static void *ia_move(void *arg)
 	while (uptime_s() - t0 < IA_SECONDS) {
 		struct ia_fn *fn = &m->fns[xorshift(&m->seed) % (unsigned long)m->nfn];
 		int v = (int)(xorshift(&m->seed) % (unsigned long)fn->nvec);
-		char path[64], mask[16];
+		char path[64], mask[20];	/* "%lx" of a 64-bit mask */
 
 		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
 		snprintf(mask, sizeof(mask), "%lx",
@@ -291,7 +291,7 @@ void scenario_irq_affinity(struct agent *a)
 			int cpu = (k + v) % ncpu, eff = -1, c;
 			double ts;
 			unsigned long b[MAX_CPUS] = { 0 }, af[MAX_CPUS] = { 0 }, tb, ta;
-			char path[64], mask[16], cmd[16];
+			char path[64], mask[20], cmd[16];
 
 			snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
 			snprintf(mask, sizeof(mask), "%lx", 1ul << cpu);
@@ -317,6 +317,12 @@ void scenario_irq_affinity(struct agent *a)
 				 * from a timer): the next carrier a little later */
 				usleep(IA_CARRIER_GAP_US);
 			}
+			/*
+			 * No CPU still in the last carrier's handler: an edge
+			 * interrupt arriving meanwhile would run there
+			 * (handle_edge_irq) and count on the wrong CPU.
+			 */
+			debugfs_write(fn->f, "sync", cmd);
 			eff = effective_cpu(fn->f, (unsigned int)v);
 			tb = ia_count(fn->f, v, ncpu, b);
 			debugfs_write(fn->f, "raise", cmd);
