@@ -307,6 +307,18 @@ static int vpci_testfn_vector_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpci_testfn_vector);
 
+/* The vector number a debugfs write names: 0 or -errno. */
+static int vpci_testfn_vector_from_user(struct vpci_testfn *tf,
+					const char __user *ubuf, size_t len,
+					unsigned int *v)
+{
+	int ret = kstrtouint_from_user(ubuf, len, 0, v);
+
+	if (ret)
+		return ret;
+	return *v < tf->nvec ? 0 : -EINVAL;
+}
+
 static ssize_t vpci_testfn_raise_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
@@ -315,11 +327,9 @@ static ssize_t vpci_testfn_raise_write(struct file *file,
 	unsigned int v;
 	int ret;
 
-	ret = kstrtouint_from_user(ubuf, len, 0, &v);
+	ret = vpci_testfn_vector_from_user(tf, ubuf, len, &v);
 	if (ret)
 		return ret;
-	if (v >= tf->nvec)
-		return -EINVAL;
 	writel(v, tf->regs + VPCI_TESTFN_REG_DOORBELL);
 	return len;
 }
@@ -339,11 +349,9 @@ static ssize_t vpci_testfn_sync_write(struct file *file,
 	unsigned int v;
 	int ret;
 
-	ret = kstrtouint_from_user(ubuf, len, 0, &v);
+	ret = vpci_testfn_vector_from_user(tf, ubuf, len, &v);
 	if (ret)
 		return ret;
-	if (v >= tf->nvec)
-		return -EINVAL;
 	synchronize_irq(tf->vec[v].irq);
 	return len;
 }
