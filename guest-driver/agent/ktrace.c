@@ -106,7 +106,7 @@ void ktrace_dump(int irq, const char *why)
 	static char ring[KT_LINES][200];
 	char line[512], name[24];
 	bool want_ret[64] = { false };
-	unsigned long n = 0, total = 0;
+	unsigned long n = 0;
 	FILE *f;
 
 	if (!kt_on)
@@ -133,10 +133,9 @@ void ktrace_dump(int irq, const char *why)
 		line[strcspn(line, "\n")] = '\0';
 		snprintf(ring[n % KT_LINES], sizeof(ring[0]), "%.199s", line);
 		n++;
-		total++;
 	}
 	fclose(f);
-	tap_diag("ktrace: irq %d (%s): %lu lines, the last %lu:", irq, why, total,
+	tap_diag("ktrace: irq %d (%s): %lu lines, the last %lu:", irq, why, n,
 		 n < KT_LINES ? n : KT_LINES);
 	for (unsigned long i = n > KT_LINES ? n - KT_LINES : 0; i < n; i++)
 		tap_diag("kt %s", ring[i % KT_LINES]);
