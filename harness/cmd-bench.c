@@ -202,9 +202,8 @@ rig_boot_once (Bench *b, const BootSpec *spec, const char *label, guint rep,
 		g_free (opts.order);
 		opts.order = g_strdup (spec->order);
 	}
-	/* a scenario with hyperv implies it, as rig_run_options_parse() does */
-	opts.hyperv = spec->hyperv || (rig_scenario_lookup (spec->scenario) &&
-	                               rig_scenario_lookup (spec->scenario)->hyperv);
+	opts.hyperv = spec->hyperv;
+	rig_run_options_apply_scenario (&opts);
 	opts.keep = g_strdup_printf ("%s/%s-%u", b->dir, label, rep);
 	opts.quiet = TRUE;
 	*seconds = NAN;

@@ -304,14 +304,7 @@ rig_run_options_parse (RigRunOptions *opts, const char *command, const char *sum
 			return FALSE;
 		opts->remap = choice == 0;
 	}
-	{
-		const RigScenario *sc = rig_scenario_lookup (opts->scenario);
-
-		if (sc && sc->no_remap)
-			opts->remap = FALSE;
-		if (sc && sc->hyperv)
-			opts->hyperv = TRUE;
-	}
+	rig_run_options_apply_scenario (opts);
 	for (guint i = 0; devices && devices[i]; i++) {
 		if (!*devices[i] || *devices[i] == ',') {
 			rig_usage_error (error, "--device '%s': no driver name", devices[i]);
@@ -334,6 +327,17 @@ rig_run_options_parse (RigRunOptions *opts, const char *command, const char *sum
 	                            argc == 2 || smp || cpu || seed || kernel || wc || order ||
 	                            fences || mode || irq_mode || remap || devices || opts->hyperv,
 	                            timeout != NULL, error);
+}
+
+void
+rig_run_options_apply_scenario (RigRunOptions *opts)
+{
+	const RigScenario *sc = rig_scenario_lookup (opts->scenario);
+
+	if (sc && sc->no_remap)
+		opts->remap = FALSE;
+	if (sc && sc->hyperv)
+		opts->hyperv = TRUE;
 }
 
 GStrv

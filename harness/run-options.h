@@ -71,6 +71,11 @@ gboolean rig_run_options_parse (RigRunOptions *opts, const char *command,
                                 const char *summary, const char *description,
                                 int argc, char **argv, GError **error);
 
+/* What opts->scenario forces, whatever the options said: remap off (a
+ * no_remap scenario), --hyperv (a hyperv one).  rig_run_options_parse()
+ * applies it; a caller that sets the scenario itself (bench) calls it. */
+void rig_run_options_apply_scenario (RigRunOptions *opts);
+
 /* The options that make the guest what it was, as run arguments that
  * rig_run_options_parse() takes back (record.ini).  @kernel: the resolved
  * --kernel (a build tree as its canonical path). */
