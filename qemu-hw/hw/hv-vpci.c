@@ -986,7 +986,11 @@ static const int hv_vpci_self_bars[2] = {
     HV_VPCI_REG_BAR, HV_VPCI_APERTURE_BAR,
 };
 
-/* Keep one DMA space's refusal regions over hv-vpci's BARs. */
+/*
+ * Keep one DMA space's refusal regions over hv-vpci's BARs.  Callers hold a
+ * memory transaction: each commit re-renders every address space, and the
+ * children's DMA spaces each span all of system memory.
+ */
 static void hv_vpci_dma_track_bars(HvVpciState *s, HvVpciDmaSpace *d)
 {
     for (int i = 0; i < 2; i++) {
@@ -995,25 +999,26 @@ static void hv_vpci_dma_track_bars(HvVpciState *s, HvVpciDmaSpace *d)
         if (gpa == d->self_gpa[i]) {
             continue;
         }
-        memory_region_transaction_begin();
         if (d->self_gpa[i] != PCI_BAR_UNMAPPED) {
             memory_region_del_subregion(&d->root, &d->self[i]);
         }
         if (gpa != PCI_BAR_UNMAPPED) {
             memory_region_add_subregion_overlap(&d->root, gpa, &d->self[i], 2);
         }
-        memory_region_transaction_commit();
         d->self_gpa[i] = gpa;
     }
 }
 
+/* One commit for every DMA space's change, not one per space and BAR. */
 static void hv_vpci_track_bars(HvVpciState *s)
 {
+    memory_region_transaction_begin();
     for (int devfn = 0; devfn < HV_VPCI_MAX_FUNCTIONS; devfn++) {
         if (s->dma[devfn]) {
             hv_vpci_dma_track_bars(s, s->dma[devfn]);
         }
     }
+    memory_region_transaction_commit();
 }
 
 static AddressSpace *hv_vpci_dma_as(PCIBus *bus, void *opaque, int devfn)
@@ -1053,7 +1058,9 @@ static AddressSpace *hv_vpci_dma_as(PCIBus *bus, void *opaque, int devfn)
         d->self[i].disable_reentrancy_guard = true;
         d->self_gpa[i] = PCI_BAR_UNMAPPED;
     }
+    memory_region_transaction_begin();
     hv_vpci_dma_track_bars(s, d);
+    memory_region_transaction_commit();
     address_space_init(&d->as, &d->root, name);
     s->dma[devfn] = d;
     return &d->as;
@@ -1387,9 +1394,15 @@ static const HvVpciProtoOps hv_vpci_proto_ops = {
 static void hv_vpci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
                                  int len)
 {
+    /*
+     * A BAR or command write moves hv-vpci's BARs, the children's aperture
+     * alias, the window and the refusal regions: one commit for them all.
+     */
+    memory_region_transaction_begin();
     pci_default_write_config(pdev, addr, val, len);
     hv_vpci_update_aperture(HV_VPCI(pdev));
     hv_vpci_track_bars(HV_VPCI(pdev));
+    memory_region_transaction_commit();
 }
 
 /* Validate the ordering model's properties; nothing is allocated yet. */
@@ -1574,8 +1587,11 @@ static void hv_vpci_reset(DeviceState *dev)
     memset(s->msi_stats, 0, sizeof(s->msi_stats));
     memset(s->msi_journal, 0, sizeof(s->msi_journal));
     s->msi_journal_count = 0;
+    /* the window's unmap and the refusal regions' moves: one commit */
+    memory_region_transaction_begin();
     hv_vpci_channel_reset(s);
     hv_vpci_track_bars(s);
+    memory_region_transaction_commit();
 }
 
 /* Stores still buffered in the WC model reach the device before it is saved. */
