@@ -207,18 +207,19 @@ static void channel_enable(Drv *d)
                     HV_VPCI_STATUS_ENABLED);
 }
 
+/* The machine every test drives; a migration destination repeats it. */
+#define DRV_MACHINE "-M q35 -nodefaults -L /usr/share/seabios " \
+                    "-L /usr/share/qemu " \
+                    "-device hv-vpci,id=vpci0,addr=4.0 " \
+                    "-device vpci-testfn,bus=vpci0,addr=1.0,multifunction=on " \
+                    "-device vpci-testfn,bus=vpci0,addr=1.1 "
+
 static Drv *drv_start(const char *extra)
 {
     Drv *d = g_new0(Drv, 1);
     uint64_t size;
 
-    d->qts = qtest_initf("-M q35 -nodefaults -L /usr/share/seabios "
-                         "-L /usr/share/qemu "
-                         "-device hv-vpci,id=vpci0,addr=4.0 "
-                         "-device vpci-testfn,bus=vpci0,addr=1.0,"
-                         "multifunction=on "
-                         "-device vpci-testfn,bus=vpci0,addr=1.1 %s",
-                         extra ? extra : "");
+    d->qts = qtest_initf(DRV_MACHINE "%s", extra ? extra : "");
     d->pcibus = qpci_new_pc(d->qts, NULL);
     d->dev = qpci_device_find(d->pcibus, HV_VPCI_DEVFN);
     g_assert_nonnull(d->dev);
@@ -1676,6 +1677,244 @@ static void test_hostile_random(void)
     }
 }
 
+/* ---------------------------------------------------------------- migration */
+
+/*
+ * Wait for the MIGRATION event that ends a migration (the 'events'
+ * capability is on) and return its status: "completed" or "failed".
+ */
+static char *migration_wait_end(QTestState *qts)
+{
+    for (;;) {
+        QDict *ev = qtest_qmp_eventwait_ref(qts, "MIGRATION");
+        const char *st = qdict_get_str(qdict_get_qdict(ev, "data"), "status");
+        char *ret = g_strdup(st);
+
+        qobject_unref(ev);
+        if (!strcmp(ret, "completed") || !strcmp(ret, "failed")) {
+            return ret;
+        }
+        g_free(ret);
+    }
+}
+
+static void migration_events_on(QTestState *qts)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-set-capabilities', "
+                             "'arguments': { 'capabilities': [ { "
+                             "'capability': 'events', 'state': true } ] } }");
+}
+
+/* Save the whole machine (the VM stops) into @path. */
+static void migrate_to_file(Drv *d, const char *path)
+{
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    g_autofree char *st = NULL;
+
+    migration_events_on(d->qts);
+    qtest_qmp_assert_success(d->qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    st = migration_wait_end(d->qts);
+    g_assert_cmpstr(st, ==, "completed");
+}
+
+/*
+ * Start the same machine (plus @extra) and load @path into it; the status
+ * of the load is returned in @status.  A refused stream leaves QEMU
+ * running (exit-on-error off), so the test can still ask it.
+ */
+static QTestState *migrate_from_file(const char *extra, const char *path,
+                                     char **status)
+{
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    QTestState *qts = qtest_initf(DRV_MACHINE "-incoming defer %s",
+                                  extra ? extra : "");
+
+    migration_events_on(qts);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s, "
+                             "'exit-on-error': false } }", uri);
+    *status = migration_wait_end(qts);
+    return qts;
+}
+
+/* A driver for the destination: same BARs, aperture and ring indices. */
+static Drv *drv_adopt(const Drv *src, QTestState *qts)
+{
+    Drv *d = g_memdup2(src, sizeof(*src));
+
+    d->qts = qts;
+    d->pcibus = qpci_new_pc(qts, NULL);
+    d->dev = qpci_device_find(d->pcibus, HV_VPCI_DEVFN);
+    g_assert_nonnull(d->dev);
+    return d;
+}
+
+static char *migration_file(void)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("hv-vpci-migrate-XXXXXX", &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    return path;
+}
+
+/*
+ * A channel with a negotiated protocol, D0 and a mapped window moves to a
+ * new QEMU: the ring indices, the version, the window and the children's
+ * config space continue there.
+ */
+static void test_migrate_round_trip(void)
+{
+    g_autofree char *path = migration_file();
+    g_autofree char *st = NULL;
+    Drv *src = drv_start(NULL);
+    Drv *dst;
+    struct hv_vpci_msg q = { .type = HV_VPCI_QUERY_BUS_RELATIONS };
+    const struct hv_vpci_bus_relations2 *r2;
+
+    bring_up(src);
+    cfg_writel(src, WSLOT_F1, VPCI_TESTFN_CFG_SCRATCH_BASE, 0xdeadbeef);
+    migrate_to_file(src, path);
+    dst = drv_adopt(src, migrate_from_file(NULL, path, &st));
+    g_assert_cmpstr(st, ==, "completed");
+
+    g_assert_cmphex(reg_read(dst, HV_VPCI_REG_STATUS), ==,
+                    HV_VPCI_STATUS_ENABLED);
+    g_assert_cmphex(cfg_readl(dst, WSLOT_F1, VPCI_TESTFN_CFG_SCRATCH_BASE),
+                    ==, 0xdeadbeef);
+    g_assert_cmphex(cfg_readl(dst, WSLOT_F0, VPCI_TESTFN_CFG_SIG_BASE), ==,
+                    VPCI_TESTFN_SIG(0, VPCI_TESTFN_CFG_SIG_BASE));
+    /* 1.4 survived: the relations come as v2 descriptors, on the ring */
+    send_nocomp(dst, &q, sizeof(q));
+    g_assert_cmpuint(dst->inband_count, ==, src->inband_count + 1);
+    r2 = (const void *)dst->inband;
+    g_assert_cmphex(r2->type, ==, HV_VPCI_BUS_RELATIONS2);
+    g_assert_cmpuint(r2->device_count, ==, 2);
+    g_assert_cmpuint(errors(dst), ==, 0);
+
+    drv_stop(dst);
+    drv_stop(src);
+    unlink(path);
+}
+
+/* Offset of the only copy of @pat in @buf; asserts it is there once. */
+static gsize find_once(const uint8_t *buf, gsize len, const uint8_t *pat,
+                       gsize plen)
+{
+    const uint8_t *hit = memmem(buf, len, pat, plen);
+    gsize off;
+
+    g_assert_nonnull(hit);
+    off = hit - buf;
+    g_assert_null(memmem(hit + 1, len - off - 1, pat, plen));
+    return off;
+}
+
+/* Load @stream with @len bytes: the status of the load, QEMU still alive. */
+static char *load_stream(const char *path, const uint8_t *stream, gsize len)
+{
+    char *st;
+    QTestState *qts;
+
+    g_assert_true(g_file_set_contents(path, (const char *)stream, len, NULL));
+    qts = migrate_from_file(NULL, path, &st);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
+    qtest_quit(qts);
+    return st;
+}
+
+/*
+ * The stream is as untrusted as the guest.  hv-vpci's section carries the
+ * ring addresses, ring size, CTRL and the channel state, in that order,
+ * big-endian: a channel state no guest can reach, or an enabled channel
+ * whose ring is hv-vpci's own register BAR, makes the load fail, and the
+ * destination QEMU keeps running.  The same stream unmodified loads.
+ */
+static void test_migrate_refuses_bad_state(void)
+{
+    g_autofree char *path = migration_file();
+    g_autofree char *saved = NULL;
+    g_autofree uint8_t *bad = NULL;
+    uint8_t pat[20];
+    gsize len, off;
+    Drv *src = drv_start(NULL);
+    char *st;
+
+    bring_up(src);
+    migrate_to_file(src, path);
+    g_assert_true(g_file_get_contents(path, &saved, &len, NULL));
+    stq_be_p(pat, GH_RING);
+    stq_be_p(pat + 8, HG_RING);
+    stl_be_p(pat + 16, RING_SIZE);
+    off = find_once((const uint8_t *)saved, len, pat, sizeof(pat));
+    g_assert_cmphex(ldl_be_p(saved + off + 24), ==, 1);   /* ENABLED */
+
+    st = load_stream(path, (const uint8_t *)saved, len);
+    g_assert_cmpstr(st, ==, "completed");
+    g_free(st);
+
+    bad = g_memdup2(saved, len);
+    stl_be_p(bad + off + 24, 0x7f);                 /* no such state */
+    st = load_stream(path, bad, len);
+    g_assert_cmpstr(st, ==, "failed");
+    g_free(st);
+
+    memcpy(bad, saved, len);
+    stq_be_p(bad + off, src->regs.addr);            /* ring over BAR 0 */
+    st = load_stream(path, bad, len);
+    g_assert_cmpstr(st, ==, "failed");
+    g_free(st);
+
+    drv_stop(src);
+    unlink(path);
+}
+
+/*
+ * Window stores still in the WC model's buffer when the VM stops are part
+ * of the device's state: pre_save drains them, so the destination has
+ * them.  The delay is an hour and the vCPU halts without a fence, so
+ * nothing else drains them first; the source's device has not seen the
+ * store when the migration starts.
+ */
+static void test_migrate_drains_wc(void)
+{
+    g_autofree char *path = migration_file();
+    g_autofree char *extra = NULL;
+    g_autofree char *st = NULL;
+    char *bios;
+    Drv *src = drv_start_vcpu("-global hv-vpci.wc=on "
+                              "-global hv-vpci.wc-delay-ns=3600000000000",
+                              &bios);
+    Drv *dst;
+
+    bring_up(src);
+    vcpu_prog_cmd(src->qts, 0, VCPU_OP_STORE32,
+                  src->aperture + HV_VPCI_CFG_SELECT_OFFSET, WSLOT_F1);
+    vcpu_prog_cmd(src->qts, 1, VCPU_OP_STORE32,
+                  src->aperture + HV_VPCI_CFG_PAGE_OFFSET +
+                  VPCI_TESTFN_CFG_SCRATCH_BASE, 0x5a5aa5a5);
+    vcpu_prog_cmd(src->qts, 2, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(src->qts, 3, VCPU_OP_HALT, 0, 0);
+    vm_cont(src);
+    wait_ram(src, FLAG_ADDR, 1);
+    /* still buffered: the function's scratch register is unwritten */
+    g_assert_cmphex(qom_get_int(src, "wc-drains"), ==, 0);
+    migrate_to_file(src, path);
+
+    extra = g_strdup_printf(VCPU_PROG_ARGS "-global hv-vpci.wc=on", bios);
+    dst = drv_adopt(src, migrate_from_file(extra, path, &st));
+    g_assert_cmpstr(st, ==, "completed");
+    g_assert_cmphex(cfg_readl(dst, WSLOT_F1, VPCI_TESTFN_CFG_SCRATCH_BASE),
+                    ==, 0x5a5aa5a5);
+    g_assert_cmphex(qom_get_int(src, "wc-drains"), ==, 1);  /* pre_save's */
+
+    drv_stop(dst);
+    drv_stop_vcpu(src, bios);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1721,6 +1960,10 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/hostile/random", test_hostile_random);
     qtest_add_func("/vpci/hostile/log-bounded", test_log_bounded);
     qtest_add_func("/vpci/wc/one-model-per-machine", test_wc_one_model);
+    qtest_add_func("/vpci/migrate/round-trip", test_migrate_round_trip);
+    qtest_add_func("/vpci/migrate/refuses-bad-state",
+                   test_migrate_refuses_bad_state);
+    qtest_add_func("/vpci/migrate/drains-wc", test_migrate_drains_wc);
 
     return g_test_run();
 }
