@@ -49,6 +49,7 @@
 #include "hv-vpci.h"
 #include "hw/boards.h"
 #include "system/cpu-timers.h"
+#include "system/replay.h"
 #include "vpci-wc.h"
 #include "trace.h"
 
@@ -1299,7 +1300,8 @@ static void hv_vpci_eject_complete(void *opaque, PCIDevice *dev)
     HvVpciState *s = opaque;
 
     set_bit(dev->devfn, s->unplug_pending);
-    qemu_bh_schedule(s->unplug_bh);
+    /* a replay runs the unplug at the instruction the recording did */
+    replay_bh_schedule_event(s->unplug_bh);
 }
 
 static void hv_vpci_unplug_bh(void *opaque)
