@@ -369,6 +369,7 @@ write_rig_ini() {
 			echo "modules=$k/modules"
 			echo "headers=$(readlink -f "$k/kbuild")"
 			echo "initramfs=$meson_dir/images/initramfs-$f.cpio"
+			echo "rig-modules=$meson_dir/guest-driver/modules-$f"
 		done
 	} >"$rig_ini.tmp"
 	mv "$rig_ini.tmp" "$rig_ini"

@@ -164,8 +164,13 @@ rig_config_get_kernel (RigConfig *config, const char *spec, GError **error)
 		kernel->system_map = g_strdup_printf ("%s/root/boot/System.map-%s",
 		                                      dir, kernel->release);
 	}
-	kernel->modules_dir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
-	                                       rig_top_dir (), spec);
+	/* the rig's own .ko files, from the meson build that made the initramfs
+	 * (build/meson-sanitize for --sanitize); a rig.ini written before the
+	 * key existed means the default build */
+	kernel->modules_dir = g_key_file_get_string (config->keyfile, group, "rig-modules", NULL);
+	if (!kernel->modules_dir)
+		kernel->modules_dir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
+		                                       rig_top_dir (), spec);
 	/* Debian's vmlinux with debug info (package linux-image-<release>-dbg) */
 	if (kernel->release)
 		dbg = g_strdup_printf ("/usr/lib/debug/boot/vmlinux-%s", kernel->release);
