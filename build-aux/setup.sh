@@ -359,6 +359,8 @@ write_rig_ini() {
 		echo "binary=$qemu_bin/qemu-system-x86_64"
 		echo "firmware-dirs=/usr/share/seabios;/usr/share/qemu"
 		echo "qboot=/usr/share/qemu/qboot.rom"
+		echo "[build]"
+		echo "meson=$meson_dir"
 		for f in 6.1 6.12; do
 			k="$build/kernel/$f"
 			[ -f "$k/release" ] || continue
@@ -369,7 +371,6 @@ write_rig_ini() {
 			echo "modules=$k/modules"
 			echo "headers=$(readlink -f "$k/kbuild")"
 			echo "initramfs=$meson_dir/images/initramfs-$f.cpio"
-			echo "rig-modules=$meson_dir/guest-driver/modules-$f"
 		done
 	} >"$rig_ini.tmp"
 	mv "$rig_ini.tmp" "$rig_ini"

@@ -40,6 +40,7 @@ rig_config_free (RigConfig *config)
 	g_free (config->qemu_binary);
 	g_strfreev (config->firmware_dirs);
 	g_free (config->qboot);
+	g_free (config->meson_build);
 	g_clear_pointer (&config->keyfile, g_key_file_unref);
 	g_free (config);
 }
@@ -57,6 +58,7 @@ rig_kernel_free (RigKernel *kernel)
 	g_free (kernel->modules_dir);
 	g_free (kernel->symbols);
 	g_free (kernel->tree);
+	g_free (kernel->meson_build);
 	g_free (kernel->tree_out);
 	g_free (kernel);
 }
@@ -96,6 +98,11 @@ rig_config_load (const char *path, GError **error)
 	dirs = g_key_file_get_string (config->keyfile, "qemu", "firmware-dirs", NULL);
 	config->firmware_dirs = g_strsplit (dirs ? dirs : "", ";", -1);
 	config->qboot = g_key_file_get_string (config->keyfile, "qemu", "qboot", NULL);
+	/* --sanitize's rig.ini names build/meson-sanitize; one written before
+	 * the key existed means the default build */
+	config->meson_build = g_key_file_get_string (config->keyfile, "build", "meson", NULL);
+	if (!config->meson_build)
+		config->meson_build = g_build_filename (rig_top_dir (), "build", "meson", NULL);
 	return g_steal_pointer (&config);
 }
 
@@ -103,7 +110,7 @@ rig_config_load (const char *path, GError **error)
  * Its outputs go to TOP/build/kernel/tree-<hash of the canonical path>, so
  * several trees (or O= directories of one source) coexist. */
 static RigKernel *
-tree_kernel (const char *spec, GError **error)
+tree_kernel (RigConfig *config, const char *spec, GError **error)
 {
 	g_autoptr(RigKernel) kernel = g_new0 (RigKernel, 1);
 	g_autofree char *real = realpath (spec, NULL);
@@ -120,6 +127,7 @@ tree_kernel (const char *spec, GError **error)
 	leaf = g_strdup_printf ("tree-%.16s", hash);
 	kernel->name = g_strdup (real);
 	kernel->tree = g_strdup (real);
+	kernel->meson_build = g_strdup (config->meson_build);
 	kernel->tree_out = g_build_filename (rig_top_dir (), "build", "kernel", leaf, NULL);
 	kernel->initramfs = g_build_filename (kernel->tree_out, "initramfs.cpio", NULL);
 	kernel->modules_dir = g_build_filename (kernel->tree_out, "modules", NULL);
@@ -136,7 +144,7 @@ rig_config_get_kernel (RigConfig *config, const char *spec, GError **error)
 
 	if (!g_key_file_has_group (config->keyfile, group)) {
 		if (g_file_test (spec, G_FILE_TEST_IS_DIR))
-			return tree_kernel (spec, error);
+			return tree_kernel (config, spec, error);
 		if (g_file_test (spec, G_FILE_TEST_EXISTS))
 			g_set_error (error, RIG_ERROR, RIG_ERROR_USAGE,
 			             "--kernel %s is not a directory: pass the kernel build tree "
@@ -164,13 +172,9 @@ rig_config_get_kernel (RigConfig *config, const char *spec, GError **error)
 		kernel->system_map = g_strdup_printf ("%s/root/boot/System.map-%s",
 		                                      dir, kernel->release);
 	}
-	/* the rig's own .ko files, from the meson build that made the initramfs
-	 * (build/meson-sanitize for --sanitize); a rig.ini written before the
-	 * key existed means the default build */
-	kernel->modules_dir = g_key_file_get_string (config->keyfile, group, "rig-modules", NULL);
-	if (!kernel->modules_dir)
-		kernel->modules_dir = g_strdup_printf ("%s/build/meson/guest-driver/modules-%s",
-		                                       rig_top_dir (), spec);
+	kernel->meson_build = g_strdup (config->meson_build);
+	kernel->modules_dir = g_strdup_printf ("%s/guest-driver/modules-%s",
+	                                       config->meson_build, spec);
 	/* Debian's vmlinux with debug info (package linux-image-<release>-dbg) */
 	if (kernel->release)
 		dbg = g_strdup_printf ("/usr/lib/debug/boot/vmlinux-%s", kernel->release);

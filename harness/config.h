@@ -11,6 +11,8 @@ typedef struct {
 	char  *qemu_binary;     /* [qemu] binary */
 	GStrv  firmware_dirs;   /* [qemu] firmware-dirs, ';'-separated -> -L each */
 	char  *qboot;           /* [qemu] qboot -> -bios */
+	char  *meson_build;     /* [build] meson: the build that made the initramfs
+	                         * and our .ko files (TOP/build/meson if unset) */
 	GKeyFile *keyfile;
 } RigConfig;
 
@@ -25,6 +27,7 @@ typedef struct {
 	                         * guest's /proc/kallsyms (gdb.c) */
 	gboolean symbols_debug; /* ...and it has DWARF, not only a symbol table */
 	char *tree;             /* --kernel TREE: the build tree (NULL for a rig.ini group) */
+	char *meson_build;      /* RigConfig.meson_build: prepare-kernel-tree.sh's agent */
 	char *tree_out;         /* ...and TOP/build/kernel/tree-<hash>/, what
 	                         * images/prepare-kernel-tree.sh makes for it */
 } RigKernel;

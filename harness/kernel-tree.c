@@ -25,6 +25,10 @@ rig_kernel_prepare_tree (RigKernel *kernel, GCancellable *cancellable, GError **
 	/* what runs, then its output as it comes, all on stderr: with --json,
 	 * stdout carries the JSON object alone */
 	g_printerr ("kernel tree: %s\n", shown);
+	/* the agent of the build this rig.ini belongs to */
+	if (kernel->meson_build)
+		g_subprocess_launcher_setenv (launcher, "VPCI_RIG_MESON_BUILD",
+		                              kernel->meson_build, TRUE);
 	fd = dup (STDERR_FILENO);
 	if (fd >= 0)
 		g_subprocess_launcher_take_stdout_fd (launcher, fd);
