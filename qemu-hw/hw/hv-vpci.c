@@ -1557,6 +1557,7 @@ static void hv_vpci_realize(PCIDevice *pdev, Error **errp)
     return;
 
 err_bus:
+    pci_bus_irqs_cleanup(s->bus);
     object_unparent(OBJECT(s->bus));
     object_unref(OBJECT(s->host));
     s->bus = NULL;
