@@ -94,16 +94,28 @@ static void wc_qemu_timer_cb(void *opaque)
     vpci_wc_timer(opaque);
 }
 
+/*
+ * The model asks for its earliest deadline after every window access.  A
+ * timer_mod() that makes the timer the clock's earliest wakes the main
+ * loop, which then takes the BQL: once per access when the buffer empties
+ * and refills each time.  So an earlier deadline is kept, and an empty
+ * model leaves the timer alone: firing early only re-arms (vpci_wc_timer()
+ * drains what is due, nothing else), and a timer with nothing buffered
+ * fires once and stops.
+ */
 static void wc_qemu_timer_mod(VpciWc *wc, int64_t deadline_ns)
 {
+    int64_t pending;
+
     if (deadline_ns == INT64_MAX) {
-        if (wc->timer) {
-            timer_del(wc->timer);
-        }
         return;
     }
     if (!wc->timer) {
         wc->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, wc_qemu_timer_cb, wc);
+    }
+    pending = timer_expire_time_ns(wc->timer);
+    if (pending >= 0 && pending <= deadline_ns) {
+        return;
     }
     timer_mod(wc->timer, deadline_ns);
 }
