@@ -384,9 +384,8 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
             wc_drain_buffer(wc, vcpu, "full");
         }
         if (!buf->nlines) {
-            /* atomic: vpci_wc_guard_wanted() reads both without the BQL */
+            /* atomic: vpci_wc_guard_wanted() reads it without the BQL */
             qatomic_set(&buf->epoch, wc_epoch(wc, vcpu));
-            qatomic_set(&buf->guard_reported, false);
             buf->deadline_ns = wc->ops->clock_ns(wc) + wc->delay_ns;
         }
         line = &buf->lines[buf->nlines++];
@@ -401,6 +400,13 @@ void vpci_wc_store(VpciWc *wc, hwaddr offset, uint64_t value, unsigned size)
         .seq = wc->next_seq++,
     };
     trace_vpci_wc_store(vcpu, offset, value, size, pc);
+    /*
+     * The next memory store that passes this one is reported, naming it,
+     * even if one already passed an older store of the batch: a store
+     * between the select and the config write must not hide the unlock
+     * that passes the config write (a missing write-release).
+     */
+    qatomic_set(&buf->guard_reported, false);
     wc->ops->guard(wc, vcpu, true);
     wc_rearm(wc);
 }

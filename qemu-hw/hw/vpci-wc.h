@@ -87,7 +87,7 @@ typedef struct VpciWcBuffer {
     VpciWcLine *lines;          /* [VpciWc.lines_per_vcpu] */
     uint64_t epoch;             /* vCPU's epoch when the buffer filled */
     int64_t deadline_ns;        /* QEMU_CLOCK_VIRTUAL drain time */
-    bool guard_reported;        /* a memory store already passed this batch */
+    bool guard_reported;        /* a memory store already passed the newest store */
 } VpciWcBuffer;
 
 typedef struct VpciWc VpciWc;
