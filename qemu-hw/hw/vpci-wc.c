@@ -278,7 +278,7 @@ static void wc_check_cross(VpciWc *wc, unsigned vcpu, bool is_store,
  * After a drain, the buffer lands now, not at the next window access: the
  * device (and its children's other BARs) must see it before anything else
  * this vCPU does.  A store before the drain is a hazard, reported once per
- * batch.
+ * buffered window store (vpci_wc_store() re-arms the report).
  */
 bool vpci_wc_guard_wanted(VpciWc *wc, unsigned vcpu, bool is_store,
                           bool *drained)

@@ -501,7 +501,7 @@ static void test_guard(void)
     g_assert_cmphex(h->pc, ==, 0x7000);
     g_assert_cmphex(h->earlier_offset, ==, 0x1000);
     g_assert_cmphex(h->earlier_pc, ==, PC(0));
-    /* once per batch; a non-draining event is no business of the guard */
+    /* once per window store; a non-draining event is no business of the guard */
     g_assert_false(guard(r, 0, true, 0x1238));
     g_assert_false(guard(r, 0, false, 0));
     g_assert_cmpuint(r->hazards->len, ==, 1);
