@@ -107,7 +107,10 @@ typedef struct VpciWcOps {
     uint64_t (*guest_pc)(VpciWc *wc, unsigned vcpu);
     /* Arm (or disarm) @vcpu's ordering guard; called on that vCPU only. */
     void (*guard)(VpciWc *wc, unsigned vcpu, bool arm);
-    /* Call vpci_wc_timer() at @deadline_ns; INT64_MAX: not at all. */
+    /*
+     * Call vpci_wc_timer() by @deadline_ns (INT64_MAX: no longer needed);
+     * calling it earlier, or once more, is harmless: it drains what is due.
+     */
     void (*timer_mod)(VpciWc *wc, int64_t deadline_ns);
     /* Free what the hooks allocated (vpci_wc_finalize); may be NULL. */
     void (*finalize)(VpciWc *wc);
