@@ -16,6 +16,11 @@
 #                    QEMU with ASan and UBSan under its own cache key, into
 #                    build/qemu-bin-sanitize, build/rig-sanitize.ini and
 #                    build/meson-sanitize (harness with -Dsanitize=true)
+#   VPCI_RIG_STOCK_QEMU=1  also the same QEMU source without our series or
+#                    devices, under its own cache key, into
+#                    build/qemu-stock-bin: the reference that 'vpci-rig bench'
+#                    measures the ordering-epoch patches against (./vpci-rig
+#                    sets it for 'bench'); rig.ini [qemu] stock-binary=
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -245,6 +250,9 @@ qemu_configure_args=(--target-list=x86_64-softmmu --without-default-features
 # variants).
 qemu_fuzz_configure_args=(--cc=clang --cxx=clang++ --enable-fuzzing
 	--enable-asan --enable-ubsan "${qemu_configure_args[@]}")
+# The stock reference: the normal build's arguments, never the sanitizers
+# (it is a speed reference).
+qemu_stock_configure_args=("${qemu_configure_args[@]}")
 # ASan and UBSan: a guest that makes QEMU touch memory it does not own is
 # a report, not a silent corruption (docs/robustness.md).
 [ -n "$variant" ] && qemu_configure_args+=(--enable-asan --enable-ubsan)
@@ -255,16 +263,29 @@ qemu_version() {
 }
 
 # The cache key covers what forces a full rebuild; our device sources are
-# synced into the tree on every build and rebuild incrementally.
-# qemu_key VERSION CONFIGURE_ARG...
+# synced into the tree on every build and rebuilds incrementally.
+# qemu_key VERSION SERIES CONFIGURE_ARG...: SERIES is rig or stock.
 qemu_key() {
-	local ver=$1
-	shift
+	local ver=$1 series=$2
+	shift 2
 	{
 		echo "$ver"
 		printf '%s\n' "$@"
-		cat "$top"/qemu-hw/patches/*.patch "$top/qemu-hw/vpci-rig-devices.mak"
+		if [ "$series" = rig ]; then
+			cat "$top"/qemu-hw/patches/*.patch "$top/qemu-hw/vpci-rig-devices.mak"
+		else
+			echo stock
+			stock_devices
+		fi
 	} | sha256sum | cut -c1-16
+}
+
+# The stock build's device selection: ours without the rig's devices and
+# without Hyper-V (upstream builds the SynIC and VMBus only with KVM, and
+# neither is used by the loop it runs).
+stock_devices() {
+	sed '/^CONFIG_\(HV_VPCI\|VPCI_TESTFN\|HYPERV\|VMBUS\|HV_BALLOON\|HYPERV_TESTDEV\|SYNDBG\)=/d' \
+		"$top/qemu-hw/vpci-rig-devices.mak"
 }
 
 # Mirror our files into QEMU's tree, touching only files whose content
@@ -290,16 +311,17 @@ sync_qemu_tree() {
 # model's unit test (it links the model and libqemuutil).
 qemu_qtests="tests/qtest/vpci-rig/hv-vpci-test tests/qtest/vpci-rig/vpci-testfn-test tests/qtest/vpci-rig/vpci-wc-test tests/qtest/vpci-rig/hyperv-tcg-test"
 
-# qemu_build ARGS_ARRAY LINK TARGET...: configure (once per cache key) and
-# build the patched QEMU with the configure arguments in the named array,
-# point build/LINK at the tree and copy TARGET... into $qemu_bin.
+# qemu_build ARGS_ARRAY LINK SERIES BIN TARGET...: configure (once per cache
+# key) and build QEMU with the configure arguments in the named array, point
+# build/LINK at the tree and copy TARGET... into BIN.  SERIES rig: with our
+# patches, devices and qtests; stock: Debian's source as it is.
 qemu_build() {
 	local -n args=$1
-	local link=$2 ver key dir p dsc
-	shift 2
+	local link=$2 series=$3 bin=$4 ver key dir p dsc
+	shift 4
 	ver=$(qemu_version)
 	[ -n "$ver" ] || { echo "no QEMU 10.0 source in apt (deb-src trixie missing?)" >>"$log"; return 1; }
-	key=$(qemu_key "$ver" "${args[@]}")
+	key=$(qemu_key "$ver" "$series" "${args[@]}")
 	dir="$cache/qemu-$key"
 	echo "qemu: $ver, key $key, $dir" >>"$log"
 	if [ ! -f "$dir/.configured" ]; then
@@ -312,6 +334,7 @@ qemu_build() {
 		rm -rf "$dir" && mkdir -p "$dir"
 		dpkg-source -x "$dsc" "$dir/src" >>"$log" 2>&1 || return 1
 		for p in "$top"/qemu-hw/patches/*.patch; do
+			[ "$series" = rig ] || break
 			echo "applying ${p##*/}" >>"$log"
 			# Exactly or not at all (--fuzz=0: a hunk whose context moved
 			# is not guessed into place); a series that does not apply
@@ -319,35 +342,43 @@ qemu_build() {
 			patch -d "$dir/src" -p1 --forward --batch --fuzz=0 <"$p" >>"$log" 2>&1 || {
 				echo "patch ${p##*/} does not apply" >>"$log"; rm -rf "$dir"; return 1; }
 		done
-		cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
-		sync_qemu_tree "$dir/src"
+		if [ "$series" = rig ]; then
+			cp "$top/qemu-hw/vpci-rig-devices.mak" "$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
+			sync_qemu_tree "$dir/src"
+		else
+			stock_devices >"$dir/src/configs/devices/x86_64-softmmu/vpci-rig.mak"
+		fi
 		mkdir -p "$dir/build"
 		(cd "$dir/build" && ../src/configure "${args[@]}") >>"$log" 2>&1 || return 1
 		touch "$dir/.configured"
 	fi
-	sync_qemu_tree "$dir/src"
+	if [ "$series" = rig ]; then sync_qemu_tree "$dir/src"; fi
 	ninja -C "$dir/build" "$@" >>"$log" 2>&1 || return 1
 	ln -sfn "$dir" "$build/$link"
 	# The clone runs its own copies: the shared tree is rebuilt whenever
 	# another clone (a bisect step, CI) syncs different device sources,
 	# and that must not swap the binary under this clone's running tests.
-	mkdir -p "$qemu_bin"
+	mkdir -p "$bin"
 	for p in "$@"; do
-		if ! cmp -s "$dir/build/$p" "$qemu_bin/${p##*/}"; then
+		if ! cmp -s "$dir/build/$p" "$bin/${p##*/}"; then
 			# a new inode: a QEMU already running keeps its old file
-			cp "$dir/build/$p" "$qemu_bin/${p##*/}.tmp" || return 1
-			mv -f "$qemu_bin/${p##*/}.tmp" "$qemu_bin/${p##*/}" || return 1
+			cp "$dir/build/$p" "$bin/${p##*/}.tmp" || return 1
+			mv -f "$bin/${p##*/}.tmp" "$bin/${p##*/}" || return 1
 		fi
 	done
 }
 
 stage_qemu() {
 	# shellcheck disable=SC2086 # the qtest list is split on purpose
-	qemu_build qemu_configure_args "qemu$variant" qemu-system-x86_64 $qemu_qtests
+	qemu_build qemu_configure_args "qemu$variant" rig "$qemu_bin" qemu-system-x86_64 $qemu_qtests
 }
 
 stage_qemu_fuzz() {
-	qemu_build qemu_fuzz_configure_args qemu-fuzz qemu-fuzz-x86_64
+	qemu_build qemu_fuzz_configure_args qemu-fuzz rig "$qemu_bin" qemu-fuzz-x86_64
+}
+
+stage_qemu_stock() {
+	qemu_build qemu_stock_configure_args qemu-stock stock "$build/qemu-stock-bin" qemu-system-x86_64
 }
 
 # ---------------------------------------------------------------- config
@@ -359,6 +390,8 @@ write_rig_ini() {
 		echo "binary=$qemu_bin/qemu-system-x86_64"
 		echo "firmware-dirs=/usr/share/seabios;/usr/share/qemu"
 		echo "qboot=/usr/share/qemu/qboot.rom"
+		[ -x "$build/qemu-stock-bin/qemu-system-x86_64" ] &&
+			echo "stock-binary=$build/qemu-stock-bin/qemu-system-x86_64"
 		echo "[build]"
 		echo "meson=$meson_dir"
 		for f in 6.1 6.12; do
@@ -413,6 +446,9 @@ stage qemu stage_qemu
 if [ "${VPCI_RIG_FUZZER:-0}" = 1 ]; then
 	need "qemu fuzz" clang clang++ llvm-symbolizer
 	stage "qemu fuzz" stage_qemu_fuzz
+fi
+if [ "${VPCI_RIG_STOCK_QEMU:-0}" = 1 ]; then
+	stage "qemu stock" stage_qemu_stock
 fi
 write_rig_ini
 need suites gdb git timeout script setsid

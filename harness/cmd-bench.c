@@ -19,6 +19,10 @@
  *   hyperv     what --hyperv costs: `boot`, `boot --hyperv` and `vmbus`
  *              (hv_vmbus, hv_balloon, the MSR checks), interleaved, at SMP 1
  *              and 4; ratios to `boot` (issue 10: vmbus under 2x boot).
+ *   epoch      the ordering-epoch patches' cost: guest-driver/epoch-loop (ALU,
+ *              memory, locked, fence mixes) at SMP 1 on the rig's QEMU and on
+ *              the same source built without qemu-hw/patches (rig.ini [qemu]
+ *              stock-binary=, which ./vpci-rig bench builds), interleaved.
  *
  * Every boot is kept under build/runs/<stamp>-bench-<pid>/<label>-<rep>/.
  * Medians over --reps repetitions.
@@ -38,7 +42,7 @@
 #include <unistd.h>
 
 #define BENCH_DEFAULT_REPS 3
-#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants,hyperv"
+#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants,hyperv,epoch"
 
 typedef struct {
 	char    *dir;         /* the bench directory */
@@ -367,23 +371,129 @@ text_row (Bench *b, const char *label, const Sample *s, const char *extra)
 		g_string_append_printf (b->text, "  %-34s first non-pass: %s\n", "", s->bad);
 }
 
+/* ---------------------------------------------------------- boot phases */
+
+/* Where a rig boot's seconds went.  Three clocks meet here: the host's
+ * (transcript.ini [timing]: guest stop and QEMU exit, seconds since the
+ * spawn), the TSC (under TCG it counts host ticks from the VM's start) and
+ * the kernel's boot clock (from its timekeeping start; the console's
+ * timestamps, the agent's uptimes).  The agent's "# boot-clock:" line holds
+ * two TSC/uptime pairs, which give the TSC's rate and so the time before the
+ * kernel's clock started; the kernel's "reboot: Power down" line puts the
+ * power-off on the boot clock; the SHUTDOWN event follows it within
+ * milliseconds (the ACPI write, then QMP), which anchors the guest's
+ * timeline on the host's.  What is left at the start is QEMU's own start-up:
+ * the QMP greeting cannot stand for it, QEMU sends it as the monitor
+ * connects, before the machine is built. */
+enum {
+	PHASE_QEMU_INIT,   /* spawn to the VM's start: QEMU's start-up, loading the images */
+	PHASE_PRE_KERNEL,  /* VM start to the kernel's clock: firmware, decompression, early setup */
+	PHASE_KERNEL,      /* the kernel's clock to the agent's start: kernel init, initramfs */
+	PHASE_MODULES,     /* the agent's module loading */
+	PHASE_SCENARIO,    /* the scenario, to the agent's last line */
+	PHASE_POWER_OFF,   /* the agent's last line to the kernel's "reboot: Power down" */
+	PHASE_EXIT,        /* QMP SHUTDOWN to QEMU's exit: quit over QMP, teardown */
+	N_PHASES
+};
+static const char *const phase_names[N_PHASES] = {
+	"qemu-init", "firmware+early", "kernel-init", "modules", "scenario", "power-off", "qemu-exit",
+};
+
+/* The boot clock's seconds at the console's "reboot: Power down", or -1. */
+static double
+console_power_down (const char *console)
+{
+	const char *p = console ? strstr (console, "] reboot: Power down") : NULL;
+	double t;
+
+	if (!p)
+		return -1;
+	while (p > console && p[-1] != '\n')
+		p--;
+	return sscanf (p, "[ %lf]", &t) == 1 ? t : -1;
+}
+
+static gboolean
+boot_phases (const char *run_dir, double phases[N_PHASES])
+{
+	g_autoptr(RigTranscript) t = rig_transcript_load (run_dir, NULL);
+	const char *line;
+	unsigned long long tsc0, tsc1;
+	double up0, up_mod, up1, up_off, hz, pre;
+
+	if (!t || t->host_stop < 0 || t->host_exit < 0 || !t->tap)
+		return FALSE;
+	line = strstr (t->tap, "# boot-clock: ");
+	up_off = console_power_down (t->console);
+	if (!line || sscanf (line, "# boot-clock: tsc %llu at %lf s, modules loaded at %lf s, "
+	                     "tsc %llu at %lf s", &tsc0, &up0, &up_mod, &tsc1, &up1) != 5 ||
+	    tsc1 <= tsc0 || up1 <= up0 || up_off < up1)
+		return FALSE;
+	hz = (double) (tsc1 - tsc0) / (up1 - up0);
+	pre = tsc0 / hz - up0;
+	phases[PHASE_QEMU_INIT] = t->host_stop - pre - up_off;
+	phases[PHASE_PRE_KERNEL] = pre;
+	phases[PHASE_KERNEL] = up0;
+	phases[PHASE_MODULES] = up_mod - up0;
+	phases[PHASE_SCENARIO] = up1 - up_mod;
+	phases[PHASE_POWER_OFF] = up_off - up1;
+	phases[PHASE_EXIT] = t->host_exit - t->host_stop;
+	return TRUE;
+}
+
+/* Medians of each phase over a sample's runs: one text line, one JSON member. */
+static void
+report_phases_text (Bench *b, const char *label, GArray *phases[N_PHASES])
+{
+	g_autoptr(GString) line = g_string_new (NULL);
+	double sum = 0;
+
+	if (!phases[0]->len) {
+		g_string_append_printf (b->text, "  %-34s no run had its timing\n", label);
+		return;
+	}
+	for (guint i = 0; i < N_PHASES; i++) {
+		g_string_append_printf (line, "%s%s %.2f", i ? ", " : "", phase_names[i],
+		                        median (phases[i]));
+		sum += median (phases[i]);
+	}
+	g_string_append_printf (b->text, "  %-34s %s (sum %.2f)\n", label, line->str, sum);
+}
+
+static void
+report_phases_json (Bench *b, GArray *phases[N_PHASES])
+{
+	if (!phases[0]->len)
+		return;
+	json_builder_set_member_name (b->json, "phases");
+	json_builder_begin_object (b->json);
+	for (guint i = 0; i < N_PHASES; i++)
+		json_double (b->json, phase_names[i], median (phases[i]));
+	json_builder_end_object (b->json);
+}
+
 /* ----------------------------------------------------------- stock boot */
 
-/* DIR/stock-initramfs.cpio: /bin/busybox (busybox-static), /dev/console and
- * an /init script that powers off at once, written by the rig's one cpio
- * writer (images/mkcpio.py). */
+/* DIR/NAME.cpio: /bin/busybox (busybox-static), /dev/console, @extra (more
+ * lines of images/mkcpio.py's listing, or NULL) and @init as /init, written
+ * by the rig's one cpio writer. */
 static char *
-stock_initramfs (const char *dir, GCancellable *cancellable, GError **error)
+busybox_initramfs (const char *dir, const char *name, const char *init, const char *extra,
+                   GCancellable *cancellable, GError **error)
 {
-	static const char init[] = "#!/bin/busybox sh\n/bin/busybox poweroff -f\n";
-	g_autofree char *path = g_build_filename (dir, "stock-initramfs.cpio", NULL);
-	g_autofree char *init_path = g_build_filename (dir, "stock-init", NULL);
-	g_autofree char *list_path = g_build_filename (dir, "stock-initramfs.list", NULL);
+	g_autofree char *base = g_strdup_printf ("%s.cpio", name);
+	g_autofree char *init_name = g_strdup_printf ("%s-init", name);
+	g_autofree char *list_name = g_strdup_printf ("%s.list", name);
+	g_autofree char *path = g_build_filename (dir, base, NULL);
+	g_autofree char *init_path = g_build_filename (dir, init_name, NULL);
+	g_autofree char *list_path = g_build_filename (dir, list_name, NULL);
 	g_autofree char *mkcpio = g_build_filename (rig_top_dir (), "images", "mkcpio.py", NULL);
 	g_autofree char *list = g_strdup_printf ("dir bin 0755\ndir dev 0755\n"
 	                                         "nod dev/console 0600 c 5 1\n"
 	                                         "file bin/busybox /bin/busybox 0755\n"
-	                                         "file init %s 0755\n", init_path);
+	                                         "%s"
+	                                         "file init %s 0755\n", extra ? extra : "",
+	                                         init_path);
 	g_autoptr(GSubprocess) p = NULL;
 
 	if (!g_file_set_contents (init_path, init, -1, error) ||
@@ -396,14 +506,25 @@ stock_initramfs (const char *dir, GCancellable *cancellable, GError **error)
 	return g_steal_pointer (&path);
 }
 
+/* The issue-2 reference's initramfs: an /init that powers off at once. */
+static char *
+stock_initramfs (const char *dir, GCancellable *cancellable, GError **error)
+{
+	return busybox_initramfs (dir, "stock-initramfs",
+	                          "#!/bin/busybox sh\n/bin/busybox poweroff -f\n", NULL,
+	                          cancellable, error);
+}
+
 /* The issue-2 reference: SeaBIOS (no -bios), the bzImage, busybox init.
- * Same machine options, same session (QMP, -action), same clock. */
+ * Same machine options, same session (QMP, -action), same clock.  @qemu:
+ * the binary (NULL: the rig's); the run goes to DIR/LABEL-smpN-REP. */
 static gboolean
-stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *initramfs,
-                 guint smp, guint rep, gboolean *powered_off, double *seconds, char **run_dir)
+stock_boot_once (Bench *b, RigConfig *config, const char *qemu, const char *label,
+                 const char *bzimage, const char *initramfs, guint smp, guint rep,
+                 gboolean *powered_off, double *seconds, char **run_dir)
 {
 	g_autoptr(RigTranscript) t = rig_transcript_new ();
-	g_autofree char *dir = g_strdup_printf ("%s/stock-smp%u-%u", b->dir, smp, rep);
+	g_autofree char *dir = g_strdup_printf ("%s/%s-smp%u-%u", b->dir, label, smp, rep);
 	g_autoptr(RigRunPlan) plan = NULL;
 	RigRunOptions opts;
 	RigSessionParams params = { 0 };
@@ -413,7 +534,7 @@ stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *i
 		return FALSE;
 	rig_run_options_init (&opts);
 	opts.smp = smp;
-	plan = rig_run_plan_new_stock (&opts, config, bzimage, initramfs, dir);
+	plan = rig_run_plan_new_stock (&opts, config, qemu, bzimage, initramfs, dir);
 	{
 		g_autofree char *path = g_build_filename (dir, "cmdline", NULL);
 		g_autofree char *text = g_strconcat (plan->argv_text, "\n", NULL);
@@ -448,6 +569,171 @@ stock_boot_once (Bench *b, RigConfig *config, const char *bzimage, const char *i
 
 /* -------------------------------------------------------------- sections */
 
+/* The mixes of guest-driver/epoch-loop/epoch-loop.c, in its order. */
+static const char *const epoch_mixes[] = { "alu", "mem", "locked", "fence", "mixed" };
+#define EPOCH_MIXES G_N_ELEMENTS (epoch_mixes)
+
+/* RUN/console.log's "epoch-loop: MIX N iterations in S s (R M/s)" lines:
+ * rates[i] for epoch_mixes[i], in M iterations/s, the best of the loop's
+ * rounds (the one the host disturbed least).  FALSE unless every mix ran. */
+static gboolean
+epoch_loop_rates (const char *run_dir, double rates[EPOCH_MIXES])
+{
+	g_autofree char *text = read_run_file (run_dir, "console.log");
+	g_auto(GStrv) lines = text ? g_strsplit (text, "\n", -1) : NULL;
+	guint found = 0;
+
+	for (guint i = 0; lines && lines[i]; i++) {
+		const char *p = strstr (lines[i], "epoch-loop: ");
+		char mix[16];
+		unsigned long long n;
+		double secs;
+
+		if (!p || sscanf (p, "epoch-loop: %15s %llu iterations in %lf s", mix, &n, &secs) != 3 ||
+		    secs <= 0)
+			continue;
+		for (guint m = 0; m < EPOCH_MIXES; m++) {
+			double rate = (double) n / secs / 1e6;
+
+			if (!g_str_equal (mix, epoch_mixes[m]))
+				continue;
+			if (!(found & (1u << m)) || rate > rates[m])
+				rates[m] = rate;
+			found |= 1u << m;
+		}
+	}
+	return found == (1u << EPOCH_MIXES) - 1;
+}
+
+/* The ordering-epoch patches' cost: guest-driver/epoch-loop on the rig's
+ * QEMU and on the same source built without our series (rig.ini [qemu]
+ * stock-binary=), same command line (a stock boot: the loop needs none of
+ * our devices), at SMP 1 (single-threaded TCG code: no host barriers or
+ * atomics) and SMP 2 (MTTCG), interleaved.  Rates are the guest's own. */
+static gboolean
+section_epoch (Bench *b, GError **error)
+{
+	g_autofree char *config_path = rig_config_default_path ();
+	g_autoptr(RigConfig) config = rig_config_load (config_path, error);
+	g_autofree char *bzimage = NULL, *stock_qemu = NULL, *loop = NULL, *extra = NULL;
+	g_autofree char *initramfs = NULL;
+	static const char *const who[2] = { "rig", "stock" };
+	static const guint smps[] = { 1, 2 };
+
+	if (!config)
+		return FALSE;
+	bzimage = g_key_file_get_string (config->keyfile, "kernel " RIG_DEFAULT_KERNEL, "bzimage", NULL);
+	stock_qemu = g_key_file_get_string (config->keyfile, "qemu", "stock-binary", NULL);
+	loop = g_build_filename (config->meson_build, "guest-driver", "vpci-epoch-loop", NULL);
+	g_string_append (b->text, "\nepoch patches' cost: guest-driver/epoch-loop, the rig's QEMU "
+	                 "against the same source without qemu-hw/patches, interleaved (M "
+	                 "iterations/s: each boot's best of 3 rounds; median [min-max] of boots)\n");
+	json_builder_set_member_name (b->json, "epoch");
+	json_builder_begin_object (b->json);
+	if (!bzimage || !stock_qemu || !g_file_test (stock_qemu, G_FILE_TEST_IS_EXECUTABLE) ||
+	    !g_file_test (loop, G_FILE_TEST_IS_REGULAR)) {
+		const char *why = !bzimage ? "rig.ini has no [kernel " RIG_DEFAULT_KERNEL "] bzimage" :
+			!stock_qemu || !g_file_test (stock_qemu, G_FILE_TEST_IS_EXECUTABLE) ?
+			"no stock QEMU (rig.ini [qemu] stock-binary=; ./vpci-rig bench builds it, "
+			"or VPCI_RIG_STOCK_QEMU=1 build-aux/setup.sh)" :
+			"no vpci-epoch-loop in the meson build";
+
+		g_string_append_printf (b->text, "  skipped: %s\n", why);
+		json_builder_set_member_name (b->json, "skipped");
+		json_builder_add_string_value (b->json, why);
+		json_builder_end_object (b->json);
+		return TRUE;
+	}
+	extra = g_strdup_printf ("file bin/vpci-epoch-loop %s 0755\n", loop);
+	initramfs = busybox_initramfs (b->dir, "epoch-initramfs",
+	                               "#!/bin/busybox sh\n/bin/vpci-epoch-loop 3\n"
+	                               "/bin/busybox poweroff -f\n", extra, b->cancellable, error);
+	if (!initramfs)
+		return FALSE;
+	json_builder_set_member_name (b->json, "smp");
+	json_builder_begin_array (b->json);
+	for (guint k = 0; k < G_N_ELEMENTS (smps); k++) {
+		GArray *rates[2][EPOCH_MIXES];
+		Sample runs[2];
+
+		for (guint q = 0; q < 2; q++) {
+			sample_init (&runs[q]);
+			for (guint m = 0; m < EPOCH_MIXES; m++)
+				rates[q][m] = g_array_new (FALSE, FALSE, sizeof (double));
+		}
+		for (guint r = 0; r < b->reps; r++) {
+			for (guint q = 0; q < 2; q++) {
+				g_autofree char *dir = NULL;
+				g_autofree char *label = g_strdup_printf ("epoch-%s", who[q]);
+				double secs = 0, got[EPOCH_MIXES];
+				gboolean off = FALSE, all;
+
+				stock_boot_once (b, config, q ? stock_qemu : NULL, label, bzimage, initramfs,
+				                 smps[k], r, &off, &secs, &dir);
+				all = epoch_loop_rates (dir, got);
+				sample_note (&runs[q], off && all ? RIG_VERDICT_PASS : RIG_VERDICT_FAIL, dir);
+				push (runs[q].seconds, secs);
+				for (guint m = 0; all && m < EPOCH_MIXES; m++)
+					push (rates[q][m], got[m]);
+				progress ("epoch-loop smp%u on %s QEMU #%u: %s, %.2f s", smps[k], who[q], r,
+				          !all ? "no complete result" :
+				          off ? "powered off" : "did not power off", secs);
+				if (bench_interrupted (b, error))
+					return FALSE;
+			}
+		}
+		{
+			g_autofree char *l0 = g_strdup_printf ("epoch-loop smp%u, rig's QEMU", smps[k]);
+			g_autofree char *l1 = g_strdup_printf ("epoch-loop smp%u, stock QEMU", smps[k]);
+
+			text_row (b, l0, &runs[0], NULL);
+			text_row (b, l1, &runs[1], NULL);
+		}
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "smp");
+		json_builder_add_int_value (b->json, smps[k]);
+		json_builder_set_member_name (b->json, "mixes");
+		json_builder_begin_array (b->json);
+		for (guint m = 0; m < EPOCH_MIXES; m++) {
+			double rig = median (rates[0][m]), stock = median (rates[1][m]);
+
+			g_string_append_printf (b->text, "    %-8s rig %7.1f [%.1f-%.1f]  stock %7.1f "
+			                        "[%.1f-%.1f]  rig/stock %.3f (cost %+.1f %%; target "
+			                        "<= 2 %%)\n", epoch_mixes[m], rig,
+			                        array_min (rates[0][m]), array_max (rates[0][m]), stock,
+			                        array_min (rates[1][m]), array_max (rates[1][m]),
+			                        rig / stock, (1 - rig / stock) * 100);
+			json_builder_begin_object (b->json);
+			json_builder_set_member_name (b->json, "mix");
+			json_builder_add_string_value (b->json, epoch_mixes[m]);
+			for (guint q = 0; q < 2; q++) {
+				json_builder_set_member_name (b->json, who[q]);
+				json_builder_begin_array (b->json);
+				for (guint i = 0; i < rates[q][m]->len; i++)
+					json_builder_add_double_value (b->json,
+					                               g_array_index (rates[q][m], double, i));
+				json_builder_end_array (b->json);
+			}
+			json_double (b->json, "ratio", rig / stock);
+			json_builder_end_object (b->json);
+		}
+		json_builder_end_array (b->json);
+		for (guint q = 0; q < 2; q++) {
+			json_builder_set_member_name (b->json, who[q]);
+			json_builder_begin_object (b->json);
+			json_sample (b->json, &runs[q]);
+			json_builder_end_object (b->json);
+			sample_clear (&runs[q]);
+			for (guint m = 0; m < EPOCH_MIXES; m++)
+				g_array_unref (rates[q][m]);
+		}
+		json_builder_end_object (b->json);
+	}
+	json_builder_end_array (b->json);
+	json_builder_end_object (b->json);
+	return TRUE;
+}
+
 static gboolean
 section_boot (Bench *b, GError **error)
 {
@@ -480,6 +766,10 @@ section_boot (Bench *b, GError **error)
 		g_autofree char *label = g_strdup_printf ("boot-smp%u", smps[k]);
 		g_autofree char *ratio = NULL;
 
+		GArray *phases[N_PHASES];
+
+		for (guint i = 0; i < N_PHASES; i++)
+			phases[i] = g_array_new (FALSE, FALSE, sizeof (double));
 		sample_init (&rig);
 		sample_init (&stock);
 		/* interleaved, so drifting load hits both alike */
@@ -494,7 +784,15 @@ section_boot (Bench *b, GError **error)
 			sample_note (&rig, v, dir);
 			push (rig.seconds, s);
 			progress ("%s #%u: %s, %.2f s", rl, r, rig_verdict_to_string (v), s);
-			stock_boot_once (b, config, bzimage, initramfs, smps[k], r, &off, &s, &sdir);
+			{
+				double ph[N_PHASES];
+
+				if (v == RIG_VERDICT_PASS && boot_phases (dir, ph))
+					for (guint i = 0; i < N_PHASES; i++)
+						push (phases[i], ph[i]);
+			}
+			stock_boot_once (b, config, NULL, "stock", bzimage, initramfs, smps[k], r, &off,
+			                 &s, &sdir);
 			sample_note (&stock, off ? RIG_VERDICT_PASS : RIG_VERDICT_FAIL, sdir);
 			push (stock.seconds, s);
 			progress ("%s #%u: %s, %.2f s", sl, r, off ? "powered off" : "did not power off", s);
@@ -505,6 +803,7 @@ section_boot (Bench *b, GError **error)
 		stock_med[k] = median (stock.seconds);
 		ratio = g_strdup_printf ("rig/stock %.2f", rig_med[k] / stock_med[k]);
 		text_row (b, rl, &rig, ratio);
+		report_phases_text (b, "  phases, s (medians)", phases);
 		text_row (b, sl, &stock, "SeaBIOS + bzImage + busybox init");
 		json_builder_begin_object (b->json);
 		json_builder_set_member_name (b->json, "smp");
@@ -512,7 +811,10 @@ section_boot (Bench *b, GError **error)
 		json_builder_set_member_name (b->json, "rig");
 		json_builder_begin_object (b->json);
 		json_sample (b->json, &rig);
+		report_phases_json (b, phases);
 		json_builder_end_object (b->json);
+		for (guint i = 0; i < N_PHASES; i++)
+			g_array_unref (phases[i]);
 		json_builder_set_member_name (b->json, "stock");
 		json_builder_begin_object (b->json);
 		json_sample (b->json, &stock);
@@ -833,8 +1135,10 @@ static const char bench_description[] =
 	"Measures, in one run on this machine: boot-to-verdict of 'boot' at SMP 1 and 4\n"
 	"against a stock boot of the same kernel (SeaBIOS, bzImage, busybox init), every\n"
 	"vPCI scenario at SMP 4, cfg-stress throughput with the WC model on and off,\n"
-	"config reads against BAR 0 reads (bench-cfg), and time to the first hazard for\n"
-	"each barrier mutant.  Prints a table (or --json).  Not a test: it exits 0 unless\n"
+	"config reads against BAR 0 reads (bench-cfg), time to the first hazard for\n"
+	"each barrier mutant, what --hyperv costs, and a CPU-bound guest loop on the\n"
+	"rig's QEMU against the same QEMU without the rig's patches (epoch; ./vpci-rig\n"
+	"bench builds that QEMU once).  Prints a table (or --json).  Not a test: it exits 0 unless\n"
 	"it could not measure.  Sections: " BENCH_SECTIONS ".  Runs are kept under\n"
 	"build/runs/<time>-bench-<pid>/.";
 
@@ -843,7 +1147,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
                GError **error)
 {
 	g_autofree char *reps = NULL, *only = NULL, *seed = NULL, *timeout = NULL;
-	gboolean json = FALSE, epoch_cost = FALSE;
+	gboolean json = FALSE;
 	GOptionEntry entries[] = {
 		{ "reps", 0, 0, G_OPTION_ARG_STRING, &reps,
 		  "Repetitions of each measurement (median; default "
@@ -856,9 +1160,6 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		  "Seconds before one run counts as a hang (default 120)", "S" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object instead of the table",
 		  NULL },
-		{ "epoch-cost", 0, 0, G_OPTION_ARG_NONE, &epoch_cost,
-		  "The ordering-epoch patches' cost on a CPU-bound loop (needs an unpatched QEMU: "
-		  "not implemented, reported as skipped)", NULL },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) context =
@@ -932,20 +1233,14 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			ok = section_mutants (&b, error);
 		else if (g_str_equal (sections[i], "hyperv"))
 			ok = section_hyperv (&b, error);
+		else if (g_str_equal (sections[i], "epoch"))
+			ok = section_epoch (&b, error);
 	}
 	load1 = loadavg ();
-	if (epoch_cost)
-		g_string_append (b.text, "\nepoch cost: skipped (needs a QEMU built from the same "
-		                 "source without qemu-hw/patches/0003; not implemented)\n");
 
 	/* a section that stopped (an error, Ctrl-C) left the JSON object open
 	 * somewhere inside: nothing is printed then */
 	if (ok) {
-		json_builder_set_member_name (b.json, "epoch_cost");
-		if (epoch_cost)
-			json_builder_add_string_value (b.json, "skipped: needs an unpatched QEMU build");
-		else
-			json_builder_add_null_value (b.json);
 		json_builder_set_member_name (b.json, "machine");
 		json_builder_begin_object (b.json);
 		json_builder_set_member_name (b.json, "cpus");

@@ -71,13 +71,14 @@ rig_run_plan_new (const RigRunOptions *opts, const RigConfig *config, const RigK
 
 RigRunPlan *
 rig_run_plan_new_stock (const RigRunOptions *opts, const RigConfig *config,
-                        const char *kernel_image, const char *initramfs, const char *run_dir)
+                        const char *qemu_binary, const char *kernel_image,
+                        const char *initramfs, const char *run_dir)
 {
 	RigRunPlan *plan = g_new0 (RigRunPlan, 1);
 
 	plan->opts = opts;
 	plan->run_dir = g_strdup (run_dir);
-	plan->qemu_binary = g_strdup (config->qemu_binary);
+	plan->qemu_binary = g_strdup (qemu_binary ? qemu_binary : config->qemu_binary);
 	plan->kernel_name = g_strdup ("stock");
 	plan->kernel_image = g_strdup (kernel_image);
 	plan->initramfs = g_strdup (initramfs);

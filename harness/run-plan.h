@@ -53,10 +53,11 @@ typedef struct {
 RigRunPlan *rig_run_plan_new (const RigRunOptions *opts, const RigConfig *config,
                               const RigKernel *kernel, const char *run_dir);
 /* bench's reference boot: the same machine, session and clock as a rig
- * boot (@opts: smp, mttcg), SeaBIOS, @kernel_image and @initramfs. */
+ * boot (@opts: smp, mttcg), SeaBIOS, @kernel_image and @initramfs, run by
+ * @qemu_binary (NULL: the rig's, rig.ini [qemu] binary). */
 RigRunPlan *rig_run_plan_new_stock (const RigRunOptions *opts, const RigConfig *config,
-                                    const char *kernel_image, const char *initramfs,
-                                    const char *run_dir);
+                                    const char *qemu_binary, const char *kernel_image,
+                                    const char *initramfs, const char *run_dir);
 void        rig_run_plan_free (RigRunPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RigRunPlan, rig_run_plan_free)
 

@@ -417,6 +417,7 @@ qmp_greeting (G_GNUC_UNUSED RigQmp *qmp, G_GNUC_UNUSED JsonObject *greeting, gpo
 	Session *s = user_data;
 
 	s->t->qemu_started = TRUE;
+	s->t->host_greeting = g_timer_elapsed (s->timer, NULL);
 }
 
 static void
@@ -466,6 +467,7 @@ qmp_event (G_GNUC_UNUSED RigQmp *qmp, JsonObject *ev, const char *line, gpointer
 		return;
 
 	s->state = STATE_EVIDENCE;
+	s->t->host_stop = g_timer_elapsed (s->timer, NULL);
 	hotplug_check_end (s);
 	if (g_str_equal (name, "SHUTDOWN") &&
 	    g_str_equal (json_object_get_string_member_with_default (json_object_get_object_member (ev, "data"),
@@ -523,6 +525,7 @@ qemu_exited (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_subprocess_wait_finish (G_SUBPROCESS (source), res, &error);
 	s->proc_done = TRUE;
 	s->info->seconds = g_timer_elapsed (s->timer, NULL);
+	s->t->host_exit = s->info->seconds;
 	s->t->qemu_exited = TRUE;
 	if (g_subprocess_get_if_exited (s->proc)) {
 		s->t->exit_status = g_subprocess_get_exit_status (s->proc);

@@ -60,6 +60,7 @@ rig_transcript_new (void)
 	t->event_lines = g_ptr_array_new_with_free_func (g_free);
 	t->host_failures = g_ptr_array_new_with_free_func (g_free);
 	t->exit_status = -1;
+	t->host_greeting = t->host_stop = t->host_exit = -1;
 	return t;
 }
 
@@ -332,6 +333,23 @@ read_optional (const char *dir, const char *name, GError **error)
 	return contents;
 }
 
+/* [timing] KEY: host seconds; *v stays -1 when the key is absent (older runs). */
+static void
+load_seconds (GKeyFile *kf, const char *key, double *v)
+{
+	if (g_key_file_has_key (kf, "timing", key, NULL))
+		*v = g_key_file_get_double (kf, "timing", key, NULL);
+}
+
+static void
+save_seconds (GKeyFile *kf, const char *key, double v)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	if (v >= 0)
+		g_key_file_set_value (kf, "timing", key, g_ascii_formatd (buf, sizeof buf, "%.6f", v));
+}
+
 RigTranscript *
 rig_transcript_load (const char *dir, GError **error)
 {
@@ -351,6 +369,9 @@ rig_transcript_load (const char *dir, GError **error)
 	t->exit_signal = g_key_file_get_integer (kf, "transcript", "exit-signal", NULL);
 	t->infra_error = g_key_file_get_string (kf, "transcript", "infra-error", NULL);
 	t->expect_hazards = g_key_file_get_boolean (kf, "transcript", "expect-hazards", NULL);
+	load_seconds (kf, "greeting", &t->host_greeting);
+	load_seconds (kf, "stop", &t->host_stop);
+	load_seconds (kf, "exit", &t->host_exit);
 	{
 		g_autofree char *hz = g_build_filename (dir, RIG_HAZARD_LOG, NULL);
 
@@ -424,6 +445,9 @@ rig_transcript_save (const RigTranscript *t, const char *dir, GError **error)
 		g_key_file_set_string_list (kf, "transcript", "host-failures",
 		                            (const char *const *) t->host_failures->pdata,
 		                            t->host_failures->len);
+	save_seconds (kf, "greeting", t->host_greeting);
+	save_seconds (kf, "stop", t->host_stop);
+	save_seconds (kf, "exit", t->host_exit);
 	if (!g_key_file_save_to_file (kf, ini, error))
 		return FALSE;
 	if (t->query_pci) {

@@ -42,6 +42,10 @@ typedef struct {
 	GPtrArray *host_failures; /* char*: host-side checks that failed (hotplug) */
 	char      *hazards;       /* RUN/hazards.jsonl (the WC model), may be NULL */
 	gboolean   expect_hazards; /* the scenario provokes them on purpose */
+	/* host seconds since QEMU was spawned, -1 unknown (bench's boot phases) */
+	double     host_greeting; /* the QMP greeting arrived: QEMU is initialised */
+	double     host_stop;     /* the guest-caused stop (SHUTDOWN, panic...) arrived */
+	double     host_exit;     /* QEMU's exit was observed */
 } RigTranscript;
 
 typedef struct {

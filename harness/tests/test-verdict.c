@@ -64,11 +64,21 @@ test_roundtrip (void)
 
 	t = rig_transcript_load (src, &error);
 	g_assert_no_error (error);
+	/* a run saved before [timing] existed: every time unknown */
+	g_assert_cmpfloat (t->host_greeting, <, 0);
+	g_assert_cmpfloat (t->host_stop, <, 0);
+	g_assert_cmpfloat (t->host_exit, <, 0);
+	t->host_stop = 2.5456651;
+	t->host_exit = 2.552179;
 	g_assert_true (rig_transcript_save (t, tmp, &error));
 	g_assert_no_error (error);
 	t2 = rig_transcript_load (tmp, &error);
 	g_assert_no_error (error);
 	g_assert_cmpuint (t2->events->len, ==, t->events->len);
+	/* microseconds survive, an unknown time stays unknown */
+	g_assert_cmpfloat (t2->host_greeting, <, 0);
+	g_assert_cmpfloat_with_epsilon (t2->host_stop, 2.545665, 1e-9);
+	g_assert_cmpfloat_with_epsilon (t2->host_exit, 2.552179, 1e-9);
 	rig_classify (t2, &r);
 	g_assert_cmpint (r.verdict, ==, RIG_VERDICT_TRIPLE_FAULT);
 	g_assert_cmpint (r.vcpu, ==, 3);
