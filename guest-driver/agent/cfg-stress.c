@@ -82,7 +82,7 @@ static bool check_journal(const struct vfn *f, int nthreads, char *why, size_t s
 	int n = 0;
 
 	if (tfn_journal_open(&j, f)) {
-		snprintf(why, size, "cannot read %s", j.path);
+		snprintf(why, size, "cannot read %.150s", j.path);
 		return false;
 	}
 	while (tfn_journal_next(&j, &e)) {

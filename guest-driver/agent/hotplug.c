@@ -110,7 +110,8 @@ void scenario_hotplug(struct agent *a)
 	debugfs_dir(&added, dbg, sizeof(dbg));
 	{
 		unsigned long total = 0, per[MAX_CPUS];
-		char raise[PATH_MAX], counts[PATH_MAX];
+		/* dbg and a file name: never truncated */
+		char raise[PATH_MAX + 16], counts[PATH_MAX + 16];
 		bool ready, irq_ok;
 		double t1 = uptime_s();
 		int polls = 0;

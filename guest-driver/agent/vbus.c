@@ -25,8 +25,8 @@ static unsigned int read_hex(const char *dir, const char *name)
 {
 	char path[PATH_MAX], buf[64];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+	    read_file(path, buf, sizeof(buf)) < 0)
 		return ~0u;
 	return (unsigned int)strtoul(buf, NULL, 16);
 }
@@ -88,7 +88,12 @@ int vbus_scan(struct vbus *vb)
 		snprintf(dir, sizeof(dir), PCI_DEVICES "/%s", e->d_name);
 		if (read_hex(dir, "vendor") == HV_VPCI_VENDOR &&
 		    read_hex(dir, "device") == HV_VPCI_DEVICE && !vb->parent[0]) {
-			snprintf(vb->parent, sizeof(vb->parent), "%s", e->d_name);
+			/* sysfs names are DDDD:BB:SS.F; a longer one is not a PCI function */
+			if (snprintf(vb->parent, sizeof(vb->parent), "%s", e->d_name) >=
+			    (int)sizeof(vb->parent)) {
+				vb->parent[0] = '\0';
+				continue;
+			}
 			read_resources(dir, s, en, fl);
 			vb->ap_start = s[2];
 			vb->ap_end = en[2];
@@ -119,7 +124,8 @@ int vbus_scan(struct vbus *vb)
 		if (sscanf(e->d_name, "%x:%x:%x.%x", &dom, &bus, &f->slot, &f->fn) != 4 ||
 		    dom != vb->domain)
 			continue;
-		snprintf(f->name, sizeof(f->name), "%s", e->d_name);
+		if (snprintf(f->name, sizeof(f->name), "%s", e->d_name) >= (int)sizeof(f->name))
+			continue;
 		snprintf(dir, sizeof(dir), PCI_DEVICES "/%s", e->d_name);
 		f->vendor = read_hex(dir, "vendor");
 		f->device = read_hex(dir, "device");
