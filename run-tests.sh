@@ -52,8 +52,13 @@ if [ -n "$shard" ]; then
 fi
 
 mesondir="$top/build/meson"
-# The fuzzer (a clang build of QEMU) only for runs that include suite fuzz.
-[ $quick = 0 ] && [ $bisect = 0 ] && [ $sanitize = 0 ] && export VPCI_RIG_FUZZER=1
+# The fuzzer (a clang build of QEMU) only for runs that include suite fuzz;
+# never inherited by a bisect step (bisect-e2e runs them from a full run).
+if [ $quick = 0 ] && [ $bisect = 0 ] && [ $sanitize = 0 ]; then
+	export VPCI_RIG_FUZZER=1
+elif [ $bisect = 1 ]; then
+	unset VPCI_RIG_FUZZER
+fi
 if [ $sanitize = 1 ]; then
 	mesondir="$top/build/meson-sanitize"
 	export VPCI_RIG_SANITIZE=1
