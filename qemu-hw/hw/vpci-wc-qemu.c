@@ -53,19 +53,32 @@ static uint64_t wc_qemu_guest_pc(VpciWc *wc, unsigned vcpu)
 /*
  * Patch 0005's guard callback, from translated code without the BQL: the
  * lock-free half first, so a vCPU with nothing to report does not take it.
+ *
+ * A fence only advances the epoch: the buffered stores are drained as far
+ * as the ordering rules go, and applying them would take the BQL once more
+ * in the guest's critical section.  Everything that could see the
+ * difference drains them first: this vCPU's next window access (the
+ * model), MMIO access or ordinary store (this guard, still armed), another
+ * vCPU's window access (the model), and the delay timer.  Not covered: an
+ * IPI sent with WRMSR (x2APIC) straight after the fence, before any store,
+ * whose target then reaches a child's BAR directly (docs/ordering.md).
  */
-static void wc_qemu_guard_cb(CPUState *cs, vaddr pc, vaddr addr,
-                             bool is_store, void *opaque)
+static void wc_qemu_guard_cb(CPUState *cs, CPUOrderingEvent ev, vaddr pc,
+                             vaddr addr, void *opaque)
 {
     VpciWc *wc = opaque;
     bool drained;
 
-    if (!vpci_wc_guard_wanted(wc, cs->cpu_index, is_store, &drained)) {
+    if (ev == CPU_ORDERING_FENCE) {
+        return;
+    }
+    if (!vpci_wc_guard_wanted(wc, cs->cpu_index, ev == CPU_ORDERING_STORE,
+                              &drained)) {
         return;
     }
     /*
      * Under icount, device code may read the virtual clock only at an
-     * I/O-capable point (an MMIO access); a fence in translated code is
+     * I/O-capable point (an MMIO access); a store in translated code is
      * not one, so that drain waits for the next window access instead.
      */
     if (drained && icount_enabled() && !cs->neg.can_do_io) {

@@ -444,6 +444,14 @@ uint64_t vpci_wc_load(VpciWc *wc, hwaddr offset, unsigned size)
                       size, wc_guest_pc(wc, vcpu), vcpu, other);
         }
     }
+    /*
+     * Drained here (a fence's epoch, a load hit): no store of this vCPU's
+     * is left for its guard to watch, so its ordinary stores run unguarded
+     * again without a trip through vpci_wc_guard() and the BQL.
+     */
+    if (!buf->nlines) {
+        wc->ops->guard(wc, vcpu, false);
+    }
     wc_rearm(wc);
     return wc->read(wc->opaque, offset, size);
 }
