@@ -1168,6 +1168,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
                GError **error)
 {
 	g_autofree char *reps = NULL, *only = NULL, *seed = NULL, *timeout = NULL;
+	g_autofree char *json_out = NULL, *json_text = NULL;
 	gboolean json = FALSE;
 	GOptionEntry entries[] = {
 		{ "reps", 0, 0, G_OPTION_ARG_STRING, &reps,
@@ -1181,6 +1182,8 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		  "Seconds before one run counts as a hang (default 120)", "S" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object instead of the table",
 		  NULL },
+		{ "json-out", 0, 0, G_OPTION_ARG_FILENAME, &json_out,
+		  "Also write the JSON object to FILE (for docs/plot-bench.py)", "FILE" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) context =
@@ -1282,15 +1285,18 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 
 	}
 	if (ok) {
-		if (json) {
-			g_autoptr(JsonGenerator) gen = json_generator_new ();
-			g_autoptr(JsonNode) root = json_builder_get_root (b.json);
-			g_autofree char *out = NULL;
+		g_autoptr(JsonGenerator) gen = json_generator_new ();
+		g_autoptr(JsonNode) root = json_builder_get_root (b.json);
 
-			json_generator_set_root (gen, root);
-			json_generator_set_pretty (gen, TRUE);
-			out = json_generator_to_data (gen, NULL);
-			g_print ("%s\n", out);
+		json_generator_set_root (gen, root);
+		json_generator_set_pretty (gen, TRUE);
+		json_text = json_generator_to_data (gen, NULL);
+		if (json_out && !g_file_set_contents (json_out, json_text, -1, error))
+			ok = FALSE;
+	}
+	if (ok) {
+		if (json) {
+			g_print ("%s\n", json_text);
 		} else {
 			g_print ("vpci-rig bench: %u cpus, load %s at start, %s at end; %u repetitions, "
 			         "seed %" G_GUINT64_FORMAT "; %.0f s\nruns: %s\n%s",
