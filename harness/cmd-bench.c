@@ -20,6 +20,10 @@
  *   hyperv     what --hyperv costs: `boot`, `boot --hyperv` and `vmbus`
  *              (hv_vmbus, hv_balloon, the MSR checks), interleaved, at SMP 1
  *              and 4; ratios to `boot` (issue 10: vmbus under 2x boot).
+ *   bisect     ./run-tests.sh --bisect, the command `git bisect run` runs: wall
+ *              seconds of one step on this tree (set-up, build check, tests).
+ *   suite      (only when asked for) one whole ./run-tests.sh: its wall seconds
+ *              and its "N passed, N failed".
  *   epoch      the ordering-epoch patches' cost: guest-driver/epoch-loop (ALU,
  *              memory, locked, fence mixes) at SMP 1 on the rig's QEMU and on
  *              the same source built without qemu-hw/patches (rig.ini [qemu]
@@ -43,7 +47,9 @@
 #include <unistd.h>
 
 #define BENCH_DEFAULT_REPS 3
-#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants,hyperv,epoch"
+#define BENCH_SECTIONS     "boot,scenarios,wc,cfg,mutants,hyperv,epoch,bisect"
+/* not in the default run: a whole ./run-tests.sh (about 15 minutes here) */
+#define BENCH_EXTRA        "suite"
 
 typedef struct {
 	char    *dir;         /* the bench directory */
@@ -471,6 +477,118 @@ report_phases_json (Bench *b, GArray *phases[N_PHASES])
 	for (guint i = 0; i < N_PHASES; i++)
 		json_double (b->json, phase_names[i], median (phases[i]));
 	json_builder_end_object (b->json);
+}
+
+/* ------------------------------------------------------ suite and bisect */
+
+/* TOP/run-tests.sh ARG... once, its output in DIR/LABEL.log: wall seconds,
+ * exit status and its last "N passed, N failed" line. */
+static gboolean
+run_tests_once (Bench *b, const char *label, const char *const *args, double *seconds,
+                int *status, char **summary, GError **error)
+{
+	g_autofree char *log = g_strdup_printf ("%s/%s.log", b->dir, label);
+	g_autofree char *script = g_build_filename (rig_top_dir (), "run-tests.sh", NULL);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+	g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
+	g_auto(GStrv) av = NULL;
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GTimer) t = g_timer_new ();
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_strv_builder_add (argv, script);
+	g_strv_builder_addv (argv, (const char **) args);
+	av = g_strv_builder_end (argv);
+	g_subprocess_launcher_set_cwd (l, rig_top_dir ());
+	g_subprocess_launcher_set_stdout_file_path (l, log);
+	g_subprocess_launcher_set_stderr_file_path (l, log);
+	p = g_subprocess_launcher_spawnv (l, (const char *const *) av, error);
+	if (!p || !g_subprocess_wait (p, b->cancellable, error))
+		return FALSE;
+	*seconds = g_timer_elapsed (t, NULL);
+	*status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+	*summary = NULL;
+	if (g_file_get_contents (log, &text, NULL, NULL)) {
+		lines = rig_split_lines (text);
+		for (guint i = 0; lines[i]; i++)
+			if (g_regex_match_simple ("^[0-9]+ passed, [0-9]+ failed$", lines[i], 0, 0)) {
+				g_free (*summary);
+				*summary = g_strdup (lines[i]);
+			}
+	}
+	if (!*summary)
+		*summary = g_strdup ("no summary line");
+	return TRUE;
+}
+
+/* @args, --reps times (bisect) or once (suite): seconds and outcomes. */
+static gboolean
+section_run_tests (Bench *b, const char *name, const char *title, const char *const *args,
+                   guint reps, GError **error)
+{
+	Sample s;
+	g_autofree char *last = NULL;
+
+	sample_init (&s);
+	g_string_append_printf (b->text, "\n%s\n", title);
+	json_builder_set_member_name (b->json, name);
+	json_builder_begin_object (b->json);
+	json_builder_set_member_name (b->json, "runs");
+	json_builder_begin_array (b->json);
+	for (guint r = 0; r < reps; r++) {
+		g_autofree char *label = g_strdup_printf ("%s-%u", name, r);
+		g_autofree char *summary = NULL;
+		double secs;
+		int status;
+
+		if (!run_tests_once (b, label, args, &secs, &status, &summary, error))
+			return FALSE;
+		s.runs++;
+		if (status == 0)
+			s.passes++;
+		else if (!s.bad)
+			s.bad = g_strdup_printf ("exit %d (%s/%s.log)", status, b->dir, label);
+		push (s.seconds, secs);
+		progress ("run-tests.sh %s #%u: exit %d, %s, %.1f s", args[0] ? args[0] : "", r, status,
+		          summary, secs);
+		json_builder_begin_object (b->json);
+		json_builder_set_member_name (b->json, "exit_status");
+		json_builder_add_int_value (b->json, status);
+		json_builder_set_member_name (b->json, "summary");
+		json_builder_add_string_value (b->json, summary);
+		json_double (b->json, "seconds", secs);
+		json_builder_end_object (b->json);
+		g_free (last);
+		last = g_steal_pointer (&summary);
+		if (bench_interrupted (b, error))
+			return FALSE;
+	}
+	json_builder_end_array (b->json);
+	json_sample (b->json, &s);
+	json_builder_end_object (b->json);
+	text_row (b, name, &s, last);
+	sample_clear (&s);
+	return TRUE;
+}
+
+static gboolean
+section_bisect (Bench *b, GError **error)
+{
+	static const char *const args[] = { "--bisect", NULL };
+
+	return section_run_tests (b, "bisect", "one git bisect step: ./run-tests.sh --bisect on this "
+	                          "tree, nothing to rebuild (wall seconds; exit 0 = good)", args,
+	                          b->reps, error);
+}
+
+static gboolean
+section_suite (Bench *b, GError **error)
+{
+	static const char *const args[] = { NULL };
+
+	return section_run_tests (b, "suite", "the whole suite: ./run-tests.sh once (wall seconds, "
+	                          "QEMU cached)", args, 1, error);
 }
 
 /* ----------------------------------------------------------- stock boot */
@@ -1160,7 +1278,8 @@ static const char bench_description[] =
 	"each barrier mutant, what --hyperv costs, and a CPU-bound guest loop on the\n"
 	"rig's QEMU against the same QEMU without the rig's patches (epoch; ./vpci-rig\n"
 	"bench builds that QEMU once).  Prints a table (or --json).  Not a test: it exits 0 unless\n"
-	"it could not measure.  Sections: " BENCH_SECTIONS ".  Runs are kept under\n"
+	"it could not measure.  Sections: " BENCH_SECTIONS ", and " BENCH_EXTRA " when named\n"
+	"in --only.  Runs are kept under\n"
 	"build/runs/<time>-bench-<pid>/.";
 
 gboolean
@@ -1175,7 +1294,8 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 		  "Repetitions of each measurement (median; default "
 		  G_STRINGIFY (BENCH_DEFAULT_REPS) ")", "N" },
 		{ "only", 0, 0, G_OPTION_ARG_STRING, &only,
-		  "Sections to run (default all: " BENCH_SECTIONS ")", "SECTION,..." },
+		  "Sections to run (default: " BENCH_SECTIONS "; also " BENCH_EXTRA ")",
+		  "SECTION,..." },
 		{ "seed", 0, 0, G_OPTION_ARG_STRING, &seed,
 		  "Seed for every run (default: random, printed)", "N" },
 		{ "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
@@ -1197,7 +1317,7 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	Bench b = { 0 };
 	gboolean ok = TRUE;
 	guint64 n;
-	g_auto(GStrv) known = g_strsplit (BENCH_SECTIONS, ",", -1);
+	g_auto(GStrv) known = g_strsplit (BENCH_SECTIONS "," BENCH_EXTRA, ",", -1);
 
 	g_option_context_add_main_entries (context, entries, NULL);
 	if (!rig_option_context_parse (context, &argc, &argv, error))
@@ -1225,8 +1345,8 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	sections = g_strsplit (only ? only : BENCH_SECTIONS, ",", -1);
 	for (guint i = 0; sections[i]; i++) {
 		if (!g_strv_contains ((const char *const *) known, sections[i])) {
-			rig_usage_error (error, "--only: unknown section '%s' (%s)", sections[i],
-			                 BENCH_SECTIONS);
+			rig_usage_error (error, "--only: unknown section '%s' (%s,%s)", sections[i],
+			                 BENCH_SECTIONS, BENCH_EXTRA);
 			return FALSE;
 		}
 	}
@@ -1259,6 +1379,10 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 			ok = section_hyperv (&b, error);
 		else if (g_str_equal (sections[i], "epoch"))
 			ok = section_epoch (&b, error);
+		else if (g_str_equal (sections[i], "bisect"))
+			ok = section_bisect (&b, error);
+		else if (g_str_equal (sections[i], "suite"))
+			ok = section_suite (&b, error);
 	}
 	load1 = loadavg ();
 
