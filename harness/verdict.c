@@ -292,7 +292,12 @@ classify (const RigTranscript *t, RigVerdictResult *r)
 	}
 	if (t->timed_out) {
 		r->verdict = RIG_VERDICT_HANG;
-		r->reason = g_strdup ("no guest-caused stop before the timeout");
+		/* no TAP at all: nothing of the scenario ran, whatever it was
+		 * (the int3 hang of docs/robustness.md looks like this) */
+		r->reason = g_strdup (t->tap && *t->tap ?
+		                      "no guest-caused stop before the timeout" :
+		                      "no guest-caused stop before the timeout, and no TAP: the "
+		                      "agent never started (firmware or kernel boot hung)");
 		return;
 	}
 	if (shutdown) {

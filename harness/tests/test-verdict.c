@@ -118,6 +118,20 @@ test_precedence (void)
 	g_assert_cmpint (r.verdict, ==, RIG_VERDICT_PANIC);
 	rig_verdict_result_clear (&r);
 
+	/* a timeout with no TAP says the agent never started */
+	g_clear_pointer (&t->console, g_free);
+	rig_classify (t, &r);
+	g_assert_cmpint (r.verdict, ==, RIG_VERDICT_HANG);
+	g_assert_nonnull (strstr (r.reason, "agent never started"));
+	rig_verdict_result_clear (&r);
+	t->tap = g_strdup ("TAP version 13\n1..2\n");
+	rig_classify (t, &r);
+	g_assert_cmpint (r.verdict, ==, RIG_VERDICT_HANG);
+	g_assert_null (strstr (r.reason, "agent never started"));
+	rig_verdict_result_clear (&r);
+	g_clear_pointer (&t->tap, g_free);
+	t->console = g_strdup ("[ 1.0] Kernel panic - not syncing: hung\n");
+
 	/* a triple fault beats everything the guest did afterwards */
 	g_ptr_array_add (t->events, event ("{\"event\":\"GUEST_TRIPLE_FAULT\",\"data\":{\"cpu-index\":1,\"rip\":4096,\"cr2\":0}}"));
 	rig_classify (t, &r);
