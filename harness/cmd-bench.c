@@ -1270,6 +1270,18 @@ section_mutants (Bench *b, GError **error)
 
 /* ----------------------------------------------------------------- command */
 
+/* Every section by its --only name (BENCH_SECTIONS and BENCH_EXTRA list them). */
+static const struct {
+	const char *name;
+	gboolean  (*run) (Bench *b, GError **error);
+} bench_sections[] = {
+	{ "boot", section_boot },       { "scenarios", section_scenarios },
+	{ "wc", section_wc },           { "cfg", section_cfg },
+	{ "mutants", section_mutants }, { "hyperv", section_hyperv },
+	{ "epoch", section_epoch },     { "bisect", section_bisect },
+	{ "suite", section_suite },
+};
+
 static const char bench_description[] =
 	"Measures, in one run on this machine: boot-to-verdict of 'boot' at SMP 1 and 4\n"
 	"against a stock boot of the same kernel (SeaBIOS, bzImage, busybox init), every\n"
@@ -1364,26 +1376,10 @@ rig_cmd_bench (int argc, char **argv, RigExit *exit_status, GCancellable *cancel
 	          b.reps, b.seed, load0);
 	json_builder_begin_object (b.json);
 
-	for (guint i = 0; ok && sections[i]; i++) {
-		if (g_str_equal (sections[i], "boot"))
-			ok = section_boot (&b, error);
-		else if (g_str_equal (sections[i], "scenarios"))
-			ok = section_scenarios (&b, error);
-		else if (g_str_equal (sections[i], "wc"))
-			ok = section_wc (&b, error);
-		else if (g_str_equal (sections[i], "cfg"))
-			ok = section_cfg (&b, error);
-		else if (g_str_equal (sections[i], "mutants"))
-			ok = section_mutants (&b, error);
-		else if (g_str_equal (sections[i], "hyperv"))
-			ok = section_hyperv (&b, error);
-		else if (g_str_equal (sections[i], "epoch"))
-			ok = section_epoch (&b, error);
-		else if (g_str_equal (sections[i], "bisect"))
-			ok = section_bisect (&b, error);
-		else if (g_str_equal (sections[i], "suite"))
-			ok = section_suite (&b, error);
-	}
+	for (guint i = 0; ok && sections[i]; i++)
+		for (guint k = 0; k < G_N_ELEMENTS (bench_sections); k++)
+			if (g_str_equal (sections[i], bench_sections[k].name))
+				ok = bench_sections[k].run (&b, error);
 	load1 = loadavg ();
 
 	/* a section that stopped (an error, Ctrl-C) left the JSON object open
