@@ -1575,6 +1575,97 @@ static void test_log_bounded(void)
 }
 
 /*
+ * Patch 0014: the ordering guard sees every kind of store the vCPU makes.
+ * For each kind the vCPU buffers a select through the window, then stores
+ * to RAM with no fence in between; then a fence and a window load empty
+ * the buffer.  Each store must be reported once, as a RAM store passing
+ * the select, at its own instruction.  Before the patch the 128-bit SSE,
+ * x87 and MOVBE stores were not.  The MOV in the same block as the window
+ * store is reported because TCG runs every MMIO access as the last
+ * instruction of its block (cpu_io_recompile()), so arming the guard takes
+ * effect at the very next instruction; this keeps it so.  A locked
+ * instruction's store is not reported: it drains the buffer instead (with
+ * one vCPU TCG expands it into a plain load and store, which must not
+ * call the guard).
+ */
+/* Where kind @k stores: 16 bytes each, after FLAG_ADDR. */
+#define KIND_RAM(k)     (FLAG_ADDR + 0x10 * ((k) + 1))
+
+static void test_guard_store_kinds(void)
+{
+    static const struct {
+        const char *name;
+        uint32_t op;
+        unsigned at;            /* the RAM store, bytes into the op's code */
+        bool reported;
+    } kinds[] = {
+        { "mov, later block", VCPU_OP_STORE32, 0, true },
+        { "mov, same block", VCPU_OP_STORE32_THEN_RAM, 2, true },
+        { "sse", VCPU_OP_STORE_SSE, 4, true },
+        { "x87", VCPU_OP_STORE_X87, 2, true },
+        { "movbe", VCPU_OP_STORE_MOVBE, 0, true },
+        { "lock add", VCPU_OP_LOCK_ADD, 0, false },
+        { "xchg", VCPU_OP_XCHG, 0, false },
+    };
+    g_autofree char *log = NULL, *extra = NULL, *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    char *bios;
+    int fd = g_file_open_tmp("hv-vpci-hazards-XXXXXX", &log, NULL);
+    unsigned i = 0, wrong = 0, want = 0;
+    Drv *d;
+
+    g_assert(fd >= 0);
+    close(fd);
+    extra = g_strdup_printf("-cpu max -global hv-vpci.wc=on "
+                            "-global hv-vpci.hazard-log=%s", log);
+    d = drv_start_vcpu(extra, &bios);
+    bring_up(d);
+    for (unsigned k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        uint32_t sel = d->aperture + HV_VPCI_CFG_SELECT_OFFSET;
+
+        if (kinds[k].op == VCPU_OP_STORE32_THEN_RAM) {
+            vcpu_prog_cmd(d->qts, i++, kinds[k].op, sel, WSLOT_F0);
+        } else {
+            vcpu_prog_cmd(d->qts, i++, VCPU_OP_STORE32, sel, WSLOT_F0);
+            vcpu_prog_cmd(d->qts, i++, kinds[k].op, KIND_RAM(k), 1);
+        }
+        vcpu_prog_cmd(d->qts, i++, VCPU_OP_MFENCE, 0, 0);
+        vcpu_prog_cmd(d->qts, i++, VCPU_OP_LOAD32,
+                      d->aperture + HV_VPCI_CFG_PAGE_OFFSET, 0);
+    }
+    vcpu_prog_cmd(d->qts, i++, VCPU_OP_STORE32, FLAG_ADDR, 1);
+    vcpu_prog_cmd(d->qts, i++, VCPU_OP_HALT, 0, 0);
+    vm_cont(d);
+    wait_ram(d, FLAG_ADDR, 1);
+    g_assert_cmphex(qtest_readl(d->qts, VCPU_PROG_SCRATCH), ==, WSLOT_F0);
+    g_assert_cmphex(qtest_readl(d->qts, KIND_RAM(2)), ==, 1);     /* sse */
+    g_assert_cmphex(qtest_readl(d->qts, KIND_RAM(3)), ==, 1);     /* x87 */
+    g_assert_cmphex(qtest_readl(d->qts, KIND_RAM(4)), ==, 0x01000000);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (unsigned k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        g_autofree char *pc = g_strdup_printf(
+            "\"pc\": \"0x%x\"", vcpu_prog_pc(kinds[k].op, kinds[k].at));
+        bool seen = false;
+
+        for (unsigned l = 0; lines[l]; l++) {
+            seen |= strstr(lines[l], pc) &&
+                    strstr(lines[l], "\"kind\": \"ram-store-passes-store\"");
+        }
+        g_test_message("%s store: %sreported%s", kinds[k].name,
+                       seen ? "" : "not ",
+                       seen == kinds[k].reported ? "" : " (WRONG)");
+        wrong += seen != kinds[k].reported;
+        want += kinds[k].reported;
+    }
+    g_assert_cmpuint(wrong, ==, 0);
+    g_assert_cmpuint(g_strv_length(lines), ==, want + 1);   /* nothing else */
+    drv_stop_vcpu(d, bios);
+    unlink(log);
+}
+
+/*
  * Patch 0005's ordering guard has one slot per vCPU: a second hv-vpci with
  * wc=on is refused at realize, not left to take the first one's guard.
  */
@@ -1960,6 +2051,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vpci/hostile/random", test_hostile_random);
     qtest_add_func("/vpci/hostile/log-bounded", test_log_bounded);
     qtest_add_func("/vpci/wc/one-model-per-machine", test_wc_one_model);
+    qtest_add_func("/vpci/wc/guard-store-kinds", test_guard_store_kinds);
     qtest_add_func("/vpci/migrate/round-trip", test_migrate_round_trip);
     qtest_add_func("/vpci/migrate/refuses-bad-state",
                    test_migrate_refuses_bad_state);

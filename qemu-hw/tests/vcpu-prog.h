@@ -22,9 +22,11 @@
 #include "libqtest.h"
 
 #define VCPU_PROG_BIOS_SIZE     0x10000
+#define VCPU_PROG_INTERP        0x0400      /* the interpreter, image offset */
 #define VCPU_PROG_LIST          0x10000     /* the command list */
 #define VCPU_PROG_MAX_CMDS      255
 #define VCPU_PROG_STACK         0x12000     /* top of its stack */
+#define VCPU_PROG_SCRATCH       0x11000     /* STORE32_THEN_RAM's RAM dword */
 #define VCPU_PROG_END           0x12000     /* RAM from here is the test's */
 
 enum {
@@ -37,12 +39,27 @@ enum {
     VCPU_OP_SFENCE,
     VCPU_OP_WAIT32,         /* spin (pause) until [addr] == value */
     VCPU_OP_JUMP,           /* continue with the command at addr */
+    /*
+     * Stores the ordering guard must see (patch 0014): in one block, a
+     * dword store to addr, then the same value to VCPU_PROG_SCRATCH; and
+     * one store to addr by SSE (MOVDQU of value zero-extended: 16 bytes),
+     * by x87 (FISTP of 1.0: the dword 1) and by MOVBE (value byte-swapped;
+     * needs -cpu max).  And two locked instructions, whose stores drain
+     * instead: LOCK ADD [addr], value and XCHG [addr], value.
+     */
+    VCPU_OP_STORE32_THEN_RAM,
+    VCPU_OP_STORE_SSE,
+    VCPU_OP_STORE_X87,
+    VCPU_OP_STORE_MOVBE,
+    VCPU_OP_LOCK_ADD,
+    VCPU_OP_XCHG,
     VCPU_OP_COUNT
 };
 
 typedef struct VcpuProg {
     uint8_t img[VCPU_PROG_BIOS_SIZE];
     unsigned pos;
+    unsigned handler[VCPU_OP_COUNT];    /* each op's code, image offset */
 } VcpuProg;
 
 static inline void vp_emit(VcpuProg *p, const char *hex)
@@ -85,6 +102,7 @@ static inline void vp_real_mode_entry(VcpuProg *p, unsigned interp)
     vp_emit16(p, 0x08);
     /* 32-bit code from here */
     vp_emit(p, "66 b8 10 00 8e d8 8e c0 8e d0"); /* ds = es = ss = 0x10 */
+    vp_emit(p, "0f 20 e0 0d 00 06 00 00 0f 22 e0"); /* cr4 |= OSFXSR... */
     vp_emit(p, "be");                       /* mov esi, list */
     vp_emit32(p, VCPU_PROG_LIST);
     vp_emit(p, "bc");                       /* mov esp, stack */
@@ -111,6 +129,7 @@ static inline void vp_interpreter(VcpuProg *p, unsigned at)
     vp_emit(p, "fa f4 eb fd");              /* op 0 (no match): cli; hlt */
     for (unsigned op = 1; op < VCPU_OP_COUNT; op++) {
         stl_le_p(&p->img[jcc[op]], p->pos - (jcc[op] + 4));
+        p->handler[op] = p->pos;
         switch (op) {
         case VCPU_OP_STORE32: vp_emit(p, "89 0b"); break;
         case VCPU_OP_STORE16: vp_emit(p, "66 89 0b"); break;
@@ -120,6 +139,25 @@ static inline void vp_interpreter(VcpuProg *p, unsigned at)
         case VCPU_OP_SFENCE:  vp_emit(p, "0f ae f8"); break;
         case VCPU_OP_WAIT32:  vp_emit(p, "f3 90 8b 03 39 c8 75 f8"); break;
         case VCPU_OP_JUMP:    vp_emit(p, "89 de"); break;   /* esi = ebx */
+        case VCPU_OP_STORE32_THEN_RAM:
+            vp_emit(p, "89 0b 89 0d");      /* mov [ebx], ecx; mov [abs], ecx */
+            vp_emit32(p, VCPU_PROG_SCRATCH);
+            break;
+        case VCPU_OP_STORE_SSE:             /* movd xmm0, ecx; movdqu [ebx], xmm0 */
+            vp_emit(p, "66 0f 6e c1 f3 0f 7f 03");
+            break;
+        case VCPU_OP_STORE_X87:             /* fld1; fistp dword [ebx] */
+            vp_emit(p, "d9 e8 db 1b");
+            break;
+        case VCPU_OP_STORE_MOVBE:           /* movbe [ebx], ecx */
+            vp_emit(p, "0f 38 f1 0b");
+            break;
+        case VCPU_OP_LOCK_ADD:              /* lock add [ebx], ecx */
+            vp_emit(p, "f0 01 0b");
+            break;
+        case VCPU_OP_XCHG:                  /* xchg [ebx], ecx */
+            vp_emit(p, "87 0b");
+            break;
         }
         vp_emit(p, "e9");                   /* jmp loop */
         vp_emit32(p, loop - (p->pos + 4));
@@ -140,8 +178,8 @@ static inline char *vcpu_prog_bios(void)
 
     g_assert(fd >= 0);
     memset(p->img, 0xf4, sizeof(p->img));   /* stray jumps halt */
-    vp_interpreter(p, 0x0400);
-    vp_real_mode_entry(p, 0x0400);
+    vp_interpreter(p, VCPU_PROG_INTERP);
+    vp_real_mode_entry(p, VCPU_PROG_INTERP);
     memcpy(&p->img[0x0200], gdt, sizeof(gdt));
     stw_le_p(&p->img[0x0218], sizeof(gdt) - 1);     /* GDTR */
     stl_le_p(&p->img[0x021a], 0xf0200);
@@ -151,6 +189,18 @@ static inline char *vcpu_prog_bios(void)
     g_assert(write(fd, p->img, sizeof(p->img)) == sizeof(p->img));
     close(fd);
     return path;
+}
+
+/*
+ * Linear address of the instruction @byte bytes into @op's code: the
+ * firmware runs from its alias below 4 GiB.
+ */
+static inline uint32_t vcpu_prog_pc(unsigned op, unsigned byte)
+{
+    g_autofree VcpuProg *p = g_new0(VcpuProg, 1);
+
+    vp_interpreter(p, VCPU_PROG_INTERP);
+    return 0xffff0000 + p->handler[op] + byte;
 }
 
 /* Command @i of the list. */
