@@ -10,6 +10,8 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
+#include "exec/memory.h"
 #include "system/cpu-timers.h"
 #include "hw/core/cpu.h"
 #include "cpu.h"
@@ -51,6 +53,33 @@ static uint64_t wc_qemu_guest_pc(VpciWc *wc, unsigned vcpu)
 }
 
 /*
+ * Whether the store at guest virtual @addr goes to RAM.  The guard sees
+ * every store, also those to MMIO: a config store straight after its
+ * select (the model's own, with its own hazard kind) or to other MMIO
+ * (which drains, in io_prepare()).  Neither is a memory store passing a
+ * buffered one.  A debug walk of the page tables, so nothing is touched;
+ * the guard asks only when it is about to report.
+ */
+static bool wc_qemu_store_is_ram(CPUState *cs, vaddr addr)
+{
+    MemTxAttrs attrs;
+    hwaddr page = cpu_get_phys_page_attrs_debug(cs, addr & TARGET_PAGE_MASK,
+                                                &attrs);
+    hwaddr xlat, len = 1;
+    MemoryRegion *mr;
+
+    if (page == -1) {
+        return false;       /* it faults: exception delivery drains */
+    }
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(cpu_get_address_space(cs,
+                                     cpu_asidx_from_attrs(cs, attrs)),
+                                 page | (addr & ~TARGET_PAGE_MASK), &xlat,
+                                 &len, true, attrs);
+    return memory_region_is_ram(mr);
+}
+
+/*
  * Patch 0005's guard callback, from translated code without the BQL: the
  * lock-free half first, so a vCPU with nothing to report does not take it.
  *
@@ -74,6 +103,10 @@ static void wc_qemu_guard_cb(CPUState *cs, CPUOrderingEvent ev, vaddr pc,
     }
     if (!vpci_wc_guard_wanted(wc, cs->cpu_index, ev == CPU_ORDERING_STORE,
                               &drained)) {
+        return;
+    }
+    if (ev == CPU_ORDERING_STORE && !drained &&
+        !wc_qemu_store_is_ram(cs, addr)) {
         return;
     }
     /*
