@@ -22,8 +22,9 @@
  *                the device holds (its BAR 0 mirror of the capability)
  *   vector       read: per vector "<vector> <irq> <IDT vector> <APIC ID>":
  *                where the kernel has it now (x86 vector domain)
- *   bench        write N: time N config dword reads (pci_read_config_dword)
- *                and N readl()s of BAR 0 SCRATCH; read: the last result
+ *   bench        write N: time N config dword reads (pci_read_config_dword),
+ *                N readl()s of BAR 0 SCRATCH and N rounds of the window
+ *                protocol's floor on BAR 0; read: the last result
  *
  * The register map is include/vpci-testfn-regs.h.
  */
@@ -73,7 +74,7 @@ struct vpci_testfn {
 	struct dentry *dir;
 	/* debugfs bench: the last run */
 	unsigned int bench_reads;
-	u64 bench_cfg_ns, bench_mmio_ns;
+	u64 bench_cfg_ns, bench_mmio_ns, bench_floor_ns;
 };
 
 static struct dentry *vpci_testfn_root;
@@ -386,15 +387,21 @@ static const struct file_operations vpci_testfn_reset_fops = {
 
 /*
  * bench: the cost of a config read through the bus's pci_ops (for hv_vpci:
- * lock, slot select, fence, window load) against a plain MMIO load, both
- * timed here so neither pays a system call per access.
+ * lock, slot select, fence, window load, fence) against a plain MMIO load,
+ * and against the least any window protocol must do per read, all timed
+ * here so none pays a system call per access.  That floor is hv_vpci's
+ * read without the PCI core and the window: under a spinlock with
+ * interrupts off, an MMIO store and an MMIO load, each followed by a full
+ * fence, both to BAR 0 SCRATCH (the store writes back what it holds).
  */
+static DEFINE_SPINLOCK(vpci_testfn_floor_lock);
 static int vpci_testfn_bench_show(struct seq_file *m, void *unused)
 {
 	struct vpci_testfn *tf = m->private;
 
-	seq_printf(m, "reads %u\nconfig_ns %llu\nmmio_ns %llu\n", tf->bench_reads,
-		   tf->bench_cfg_ns, tf->bench_mmio_ns);
+	seq_printf(m, "reads %u\nconfig_ns %llu\nmmio_ns %llu\nfloor_ns %llu\n",
+		   tf->bench_reads, tf->bench_cfg_ns, tf->bench_mmio_ns,
+		   tf->bench_floor_ns);
 	return 0;
 }
 
@@ -404,6 +411,7 @@ static ssize_t vpci_testfn_bench_write(struct file *file,
 {
 	struct seq_file *m = file->private_data;
 	struct vpci_testfn *tf = m->private;
+	unsigned long flags;
 	unsigned int n, i;
 	u32 v;
 	u64 t0;
@@ -428,6 +436,19 @@ static ssize_t vpci_testfn_bench_write(struct file *file,
 			cond_resched();
 	}
 	tf->bench_mmio_ns = ktime_get_ns() - t0;
+	v = readl(tf->regs + VPCI_TESTFN_REG_SCRATCH);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		spin_lock_irqsave(&vpci_testfn_floor_lock, flags);
+		writel(v, tf->regs + VPCI_TESTFN_REG_SCRATCH);
+		mb();
+		v = readl(tf->regs + VPCI_TESTFN_REG_SCRATCH);
+		mb();
+		spin_unlock_irqrestore(&vpci_testfn_floor_lock, flags);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	tf->bench_floor_ns = ktime_get_ns() - t0;
 	tf->bench_reads = n;
 	return len;
 }
