@@ -182,6 +182,87 @@ static void *ia_move(void *arg)
 	return NULL;
 }
 
+struct ia_settle {
+	struct ia_fn *fn;
+	int k, ncpu;
+	int bad;
+	char why[400];
+};
+
+/*
+ * Vector v of function @s->k settles on CPU (k + v) % ncpu, and the next
+ * raise arrives there.  After a vector that does not settle, the
+ * function's others would each cost the full 2 s: its first failure says
+ * it.
+ */
+static void *ia_settle_thread(void *arg)
+{
+	struct ia_settle *s = arg;
+	struct ia_fn *fn = s->fn;
+	int ncpu = s->ncpu;
+
+	for (int v = 0; v < fn->nvec && !s->bad; v++) {
+		int cpu = (s->k + v) % ncpu, eff = -1, c;
+		double ts;
+		unsigned long b[MAX_CPUS] = { 0 }, af[MAX_CPUS] = { 0 }, tb, ta;
+		char path[64], mask[20], cmd[16];
+
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
+		snprintf(mask, sizeof(mask), "%lx", 1ul << cpu);
+		snprintf(cmd, sizeof(cmd), "%d", v);
+		/*
+		 * Carriers until one lands on the target CPU: the move happens
+		 * in the handler of the next interrupt, and a request made
+		 * while an earlier move is not finished is put off (the
+		 * kernel's vector domain answers EBUSY), so it is asked again
+		 * each time, for 2 s at most.
+		 */
+		ts = uptime_s();
+		for (c = 0; uptime_s() - ts < IA_SETTLE_S; c++) {
+			write_file(path, mask);
+			tb = ia_count(fn->f, v, ncpu, b);
+			debugfs_write(fn->f, "raise", cmd);
+			if (!ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S))
+				break;
+			ia_count(fn->f, v, ncpu, af);
+			if (c >= 1 && af[cpu] != b[cpu])
+				break;
+			/* the previous move's old vector is freed later (6.12:
+			 * from a timer): the next carrier a little later */
+			usleep(IA_CARRIER_GAP_US);
+		}
+		/*
+		 * No CPU still in the last carrier's handler: an edge interrupt
+		 * arriving meanwhile would run there (handle_edge_irq) and
+		 * count on the wrong CPU.
+		 */
+		debugfs_write(fn->f, "sync", cmd);
+		eff = effective_cpu(fn->f, (unsigned int)v);
+		tb = ia_count(fn->f, v, ncpu, b);
+		debugfs_write(fn->f, "raise", cmd);
+		ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S);
+		ta = ia_count(fn->f, v, ncpu, af);
+		if ((ta != tb + 1 || af[cpu] != b[cpu] + 1) && !s->bad++) {
+			unsigned int kvec = 0, hvec = 0;
+			int apic = -1, vp = -1, handle = -1, landed = -1;
+
+			for (int x = 0; x < ncpu; x++)
+				if (af[x] != b[x])
+					landed = x;
+			ia_kernel_vector(fn->f, v, &kvec, &apic);
+			ia_host_delivery(ia_bus, fn->f, &hvec, &vp, &handle);
+			snprintf(s->why, sizeof(s->why), ": not vector %d (irq %d), set to cpu%d, "
+				 "effective cpu%d after %d carrier interrupts; %lu arrived, on cpu%d; the "
+				 "kernel has it on IDT vector %#x of cpu%d (APIC ID %d); hv-vpci "
+				 "delivered it to vector %#x on VP %d through remap handle %d%s",
+				 v, fn->irq[v], cpu, eff, c, ta - tb, landed, kvec, eff, apic,
+				 hvec, vp, handle, hvec != kvec || vp != eff ? ": a stale vector, "
+				 "the host was never told of the move" : "");
+		}
+	}
+	return NULL;
+}
+
 /* What the kernel says about vectors and APICs. */
 static const char *const ia_klog_words[] = { "vector", "APIC", "interrupt", NULL };
 
@@ -191,7 +272,8 @@ void scenario_irq_affinity(struct agent *a)
 	static struct ia_fn fns[MAX_FNS];
 	static struct ia_thread th[MAX_CPUS];
 	static struct ia_mover mover;
-	pthread_t tid[MAX_CPUS], mtid;
+	static struct ia_settle settle[MAX_FNS];
+	pthread_t tid[MAX_CPUS], mtid, stid[MAX_FNS];
 	int ncpu = online_cpus(a), nfn = 0, before_lines, settle_bad = 0;
 	unsigned long raised = 0, lost = 0;
 	char eager[8] = "", first[300];
@@ -279,76 +361,20 @@ void scenario_irq_affinity(struct agent *a)
 		       n > before_lines ? "; first: " : "", n > before_lines ? first : "");
 	}
 
-	/* 3. settled: vector v of function k on CPU (k + v) % ncpu */
+	/*
+	 * 3. settled: vector v of function k on CPU (k + v) % ncpu.  One
+	 * thread per function: they share nothing, and a function whose move
+	 * never completes (eager) costs its 2 s once, not once per function.
+	 */
+	for (int k = 0; k < nfn; k++)
+		settle[k] = (struct ia_settle){ .fn = &fns[k], .k = k, .ncpu = ncpu };
+	if (start_threads(stid, nfn, ia_settle_thread, settle, sizeof(settle[0])))
+		return;
+	join_threads(stid, nfn);
 	for (int k = 0; k < nfn; k++) {
-		struct ia_fn *fn = &fns[k];
-		int bad = 0;
-		char why[400] = "";
-
-		/* after a vector that does not settle, the function's others
-		 * would each cost the full 2 s: its first failure says it */
-		for (int v = 0; v < fn->nvec && !bad; v++) {
-			int cpu = (k + v) % ncpu, eff = -1, c;
-			double ts;
-			unsigned long b[MAX_CPUS] = { 0 }, af[MAX_CPUS] = { 0 }, tb, ta;
-			char path[64], mask[20], cmd[16];
-
-			snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity", fn->irq[v]);
-			snprintf(mask, sizeof(mask), "%lx", 1ul << cpu);
-			snprintf(cmd, sizeof(cmd), "%d", v);
-			/*
-			 * Carriers until one lands on the target CPU: the move
-			 * happens in the handler of the next interrupt, and a
-			 * request made while an earlier move is not finished is
-			 * put off (the kernel's vector domain answers EBUSY), so
-			 * it is asked again each time, for 2 s at most.
-			 */
-			ts = uptime_s();
-			for (c = 0; uptime_s() - ts < IA_SETTLE_S; c++) {
-				write_file(path, mask);
-				tb = ia_count(fn->f, v, ncpu, b);
-				debugfs_write(fn->f, "raise", cmd);
-				if (!ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S))
-					break;
-				ia_count(fn->f, v, ncpu, af);
-				if (c >= 1 && af[cpu] != b[cpu])
-					break;
-				/* the previous move's old vector is freed later (6.12:
-				 * from a timer): the next carrier a little later */
-				usleep(IA_CARRIER_GAP_US);
-			}
-			/*
-			 * No CPU still in the last carrier's handler: an edge
-			 * interrupt arriving meanwhile would run there
-			 * (handle_edge_irq) and count on the wrong CPU.
-			 */
-			debugfs_write(fn->f, "sync", cmd);
-			eff = effective_cpu(fn->f, (unsigned int)v);
-			tb = ia_count(fn->f, v, ncpu, b);
-			debugfs_write(fn->f, "raise", cmd);
-			ia_wait(fn->f, v, ncpu, tb, IA_WAIT_S);
-			ta = ia_count(fn->f, v, ncpu, af);
-			if ((ta != tb + 1 || af[cpu] != b[cpu] + 1) && !bad++) {
-				unsigned int kvec = 0, hvec = 0;
-				int apic = -1, vp = -1, handle = -1, landed = -1;
-
-				for (int x = 0; x < ncpu; x++)
-					if (af[x] != b[x])
-						landed = x;
-				ia_kernel_vector(fn->f, v, &kvec, &apic);
-				ia_host_delivery(&vb, fn->f, &hvec, &vp, &handle);
-				snprintf(why, sizeof(why), ": not vector %d (irq %d), set to cpu%d, "
-					 "effective cpu%d after %d carrier interrupts; %lu arrived, on cpu%d; the "
-					 "kernel has it on IDT vector %#x of cpu%d (APIC ID %d); hv-vpci "
-					 "delivered it to vector %#x on VP %d through remap handle %d%s",
-					 v, fn->irq[v], cpu, eff, c, ta - tb, landed, kvec, eff, apic,
-					 hvec, vp, handle, hvec != kvec || vp != eff ? ": a stale vector, "
-					 "the host was never told of the move" : "");
-			}
-		}
-		tap_ok(!bad, "%s: every vector, settled on its CPU, arrives there%s", fn->f->name,
-		       why);
-		settle_bad += bad;
+		tap_ok(!settle[k].bad, "%s: every vector, settled on its CPU, arrives there%s",
+		       fns[k].f->name, settle[k].why);
+		settle_bad += settle[k].bad;
 	}
 	if (settle_bad)
 		klog_diag(ia_klog_words);

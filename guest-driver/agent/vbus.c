@@ -328,7 +328,7 @@ int testfn_irq_mode(const struct vfn *f, char *mode, size_t size)
 
 int effective_cpu(const struct vfn *f, unsigned int vector)
 {
-	static char buf[1024];
+	char buf[1024];		/* not static: irq-affinity's settle threads */
 	char path[PATH_MAX], *line, *save = NULL;
 
 	snprintf(path, sizeof(path), TESTFN_DEBUGFS "/%s/affinity", f->name);
