@@ -395,6 +395,7 @@ static const struct file_operations vpci_testfn_reset_fops = {
  * fence, both to BAR 0 SCRATCH (the store writes back what it holds).
  */
 static DEFINE_SPINLOCK(vpci_testfn_floor_lock);
+
 static int vpci_testfn_bench_show(struct seq_file *m, void *unused)
 {
 	struct vpci_testfn *tf = m->private;
