@@ -56,10 +56,12 @@ typedef struct {
 	gboolean         hp_del_sent;    /* device_del sent, not refused */
 	gboolean         hp_deleted;     /* DEVICE_DELETED seen */
 	char            *hp_del_refused; /* the last device_del's error, if any */
-	/* evidence: the register dump, then each vCPU's local APIC */
+	/* evidence: the register dump, then each vCPU's local APIC and the
+	 * guest's code at its RIP */
 	GString         *evidence;
 	guint            lapic_next;
 	guint            lapic_count;
+	GArray          *rips;           /* guint64 per vCPU, 0 if not parsed */
 } Session;
 
 static void begin_quit (Session *s);
@@ -130,6 +132,60 @@ write_evidence (Session *s)
 
 static void request_lapic (Session *s);
 
+#define CODE_AT_RIP_BYTES 16
+
+/* The bytes at a vCPU's RIP in guest memory, as that vCPU maps them.  A
+ * vCPU that keeps taking a breakpoint these bytes do not hold is running
+ * a stale translation (the int3 hang of docs/robustness.md). */
+static void
+code_saved (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpointer user_data)
+{
+	Session *s = user_data;
+	guint cpu = s->lapic_next;
+	guint64 rip = g_array_index (s->rips, guint64, cpu);
+	g_autofree char *path = g_build_filename (s->params->run_dir, ".code-at-rip", NULL);
+	g_autofree char *bytes = NULL;
+	g_autoptr(GError) rerr = NULL;
+	gsize len = 0;
+
+	g_string_append_printf (s->evidence, "\ncode at RIP %016" G_GINT64_MODIFIER "x of vCPU %u "
+	                        "(guest memory, QMP memsave):", rip, cpu);
+	if (!ret)
+		g_string_append_printf (s->evidence, " %s\n", error ? error->message : "no reply");
+	else if (!g_file_get_contents (path, &bytes, &len, &rerr))
+		g_string_append_printf (s->evidence, " %s\n", rerr->message);
+	else {
+		for (gsize i = 0; i < len; i++)
+			g_string_append_printf (s->evidence, " %02x", (guint8)bytes[i]);
+		g_string_append_c (s->evidence, '\n');
+	}
+	g_unlink (path);
+	s->lapic_next++;
+	request_lapic (s);
+}
+
+static void
+request_code (Session *s)
+{
+	guint cpu = s->lapic_next;
+	guint64 rip = cpu < s->rips->len ? g_array_index (s->rips, guint64, cpu) : 0;
+	g_autofree char *path = NULL;
+	JsonObject *args;
+
+	if (!rip) {
+		s->lapic_next++;
+		request_lapic (s);
+		return;
+	}
+	path = g_build_filename (s->params->run_dir, ".code-at-rip", NULL);
+	args = json_object_new ();
+	json_object_set_int_member (args, "val", (gint64)rip);
+	json_object_set_int_member (args, "size", CODE_AT_RIP_BYTES);
+	json_object_set_string_member (args, "filename", path);
+	json_object_set_int_member (args, "cpu-index", cpu);
+	rig_qmp_execute (s->qmp, "memsave", args, code_saved, s);
+}
+
 /* A vector that nobody expected shows as a bit stuck in ISR (lower
  * priorities, IPIs included, then never arrive) or pending in IRR. */
 static void
@@ -143,8 +199,7 @@ lapic_dumped (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpo
 	else
 		g_string_append_printf (s->evidence, "\nlocal APIC of vCPU %u: %s\n", s->lapic_next,
 		                        error ? error->message : "unexpected reply");
-	s->lapic_next++;
-	request_lapic (s);
+	request_code (s);
 }
 
 static void
@@ -182,8 +237,15 @@ registers_dumped (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error,
 	s->evidence = g_string_new (text);
 	s->lapic_next = 0;
 	s->lapic_count = 0;
-	for (const char *p = text; (p = strstr (p, "CPU#")); p += 4)
+	g_array_set_size (s->rips, 0);
+	for (const char *p = text; (p = strstr (p, "CPU#")); p += 4) {
+		const char *next = strstr (p + 4, "CPU#");
+		const char *r = strstr (p, "RIP=");
+		guint64 rip = r && (!next || r < next) ? g_ascii_strtoull (r + 4, NULL, 16) : 0;
+
+		g_array_append_val (s->rips, rip);
 		s->lapic_count++;
+	}
 	request_lapic (s);
 }
 
@@ -595,6 +657,7 @@ rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInf
 	s.loop = g_main_loop_new (NULL, FALSE);
 	s.cancellable = g_cancellable_new ();
 	s.state = STATE_LISTEN;
+	s.rips = g_array_new (FALSE, TRUE, sizeof (guint64));
 
 	if (!start (&s, &error)) {
 		set_infra_error (&s, "cannot start QEMU: %s", error->message);
@@ -617,6 +680,7 @@ rig_session_run (const RigSessionParams *params, RigTranscript *t, RigSessionInf
 		g_string_free (s.tap_partial, TRUE);
 	if (s.evidence)
 		g_string_free (s.evidence, TRUE);
+	g_array_unref (s.rips);
 	g_clear_pointer (&s.hp_id, g_free);
 	g_clear_pointer (&s.hp_del_refused, g_free);
 	g_clear_pointer (&s.qmp, rig_qmp_free);
