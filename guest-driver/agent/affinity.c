@@ -110,8 +110,8 @@ static void ia_note_late(struct ia_thread *t, const struct vbus *vb, const struc
 		return;
 	snprintf(t->first_late, sizeof(t->first_late),
 		 "%s vector %d (irq %d) raised by cpu%d had not reached its handler after %.1f s; "
-		 "the kernel has it on IDT vector %#x, APIC %d%s; hv-vpci last delivered it to vector %#x "
-		 "on VP %d through remap handle %d%s", fn->f->name, v, fn->irq[v], t->cpu,
+		 "the kernel has it on IDT vector %#x, APIC %d%s; hv-vpci last delivered it to "
+		 "vector %#x on VP %d through remap handle %d%s", fn->f->name, v, fn->irq[v], t->cpu,
 		 IA_LATE_S, kvec, apic, have_k ? "" : " (unknown)", hvec, vp, handle,
 		 !have_h ? " (unknown)" : hvec != kvec ?
 		 ": a stale vector, the host was never told of the move" : "");
@@ -275,7 +275,7 @@ void scenario_irq_affinity(struct agent *a)
 	static struct ia_settle settle[MAX_FNS];
 	pthread_t tid[MAX_CPUS], mtid, stid[MAX_FNS];
 	int ncpu = online_cpus(a), nfn = 0, before_lines, settle_bad = 0;
-	unsigned long raised = 0, late = 0, got = 0;
+	unsigned long raised = 0, late = 0, handled = 0;
 	char eager[8] = "", first[300];
 	const char *first_late = "";
 	bool ok = true;
@@ -336,16 +336,17 @@ void scenario_irq_affinity(struct agent *a)
 	tap_diag("irq-affinity: %lu raises from %d CPUs while %lu affinity writes (%lu refused) "
 		 "moved %d interrupts", raised, ncpu, mover.moves, mover.errors, nfn * fns[0].nvec);
 
-	/* 1. every raise reached its own handler */
-	/* late is not lost: a starved vCPU delays an interrupt; the count says */
-	for (double t0 = uptime_s(); got < raised && uptime_s() - t0 < IA_WAIT_S; usleep(1000)) {
-		got = 0;
+	/* 1. every raise reached its own handler: late is not lost (a starved
+	 * vCPU delays an interrupt), so the count after the storm says */
+	for (double t0 = uptime_s(); handled < raised && uptime_s() - t0 < IA_WAIT_S;
+	     usleep(1000)) {
+		handled = 0;
 		for (int k = 0; k < nfn; k++)
 			for (int v = 0; v < fns[k].nvec; v++)
-				got += ia_count(fns[k].f, v, ncpu, NULL);
+				handled += ia_count(fns[k].f, v, ncpu, NULL);
 	}
-	tap_ok(got == raised && raised > 0, "every raise reached its handler once (%lu of %lu "
-	       "handled, %lu late%s%s)", got, raised, late, late ? "; first late: " : "",
+	tap_ok(handled == raised && raised > 0, "every raise reached its handler once (%lu of %lu "
+	       "handled, %lu late%s%s)", handled, raised, late, late ? "; first late: " : "",
 	       first_late);
 	for (int k = 0; k < nfn; k++) {
 		unsigned long sent = 0, got = 0;
