@@ -134,6 +134,13 @@ static void request_lapic (Session *s);
 
 #define CODE_AT_RIP_BYTES 16
 
+/* memsave writes into the run directory; the bytes go into the evidence */
+static char *
+code_at_rip_path (const Session *s)
+{
+	return g_build_filename (s->params->run_dir, ".code-at-rip", NULL);
+}
+
 /* The bytes at a vCPU's RIP in guest memory, as that vCPU maps them.  A
  * vCPU that keeps taking a breakpoint these bytes do not hold is running
  * a stale translation (the int3 hang of docs/robustness.md). */
@@ -143,7 +150,7 @@ code_saved (G_GNUC_UNUSED RigQmp *qmp, JsonNode *ret, const GError *error, gpoin
 	Session *s = user_data;
 	guint cpu = s->lapic_next;
 	guint64 rip = g_array_index (s->rips, guint64, cpu);
-	g_autofree char *path = g_build_filename (s->params->run_dir, ".code-at-rip", NULL);
+	g_autofree char *path = code_at_rip_path (s);
 	g_autofree char *bytes = NULL;
 	g_autoptr(GError) rerr = NULL;
 	gsize len = 0;
@@ -177,7 +184,7 @@ request_code (Session *s)
 		request_lapic (s);
 		return;
 	}
-	path = g_build_filename (s->params->run_dir, ".code-at-rip", NULL);
+	path = code_at_rip_path (s);
 	args = json_object_new ();
 	json_object_set_int_member (args, "val", (gint64)rip);
 	json_object_set_int_member (args, "size", CODE_AT_RIP_BYTES);
