@@ -487,6 +487,9 @@ static bool hv_vpci_map_window(void *opaque, uint64_t gpa)
     if (!hv_vpci_range_in_aperture(s, gpa, HV_VPCI_CFG_WINDOW_SIZE)) {
         return false;
     }
+    if (s->window_mapped && s->window.addr == gpa - hv_vpci_aperture_gpa(s)) {
+        return true;    /* a repeated D0 entry: nothing moves */
+    }
     hv_vpci_unmap_window(s);
     memory_region_add_subregion_overlap(&s->aperture,
                                         gpa - hv_vpci_aperture_gpa(s),
@@ -1269,7 +1272,15 @@ static void hv_vpci_reg_write(void *opaque, hwaddr addr, uint64_t val,
                                 "broken" : "disabled");
             return;
         }
+        /*
+         * One memory transaction for the whole batch: a ring full of D0
+         * entries would otherwise re-render every address space once per
+         * packet, and the old FlatViews wait for RCU (fuzz finding, see
+         * docs/robustness.md).  No packet reads what another one maps.
+         */
+        memory_region_transaction_begin();
         hv_vpci_process_ring(s);
+        memory_region_transaction_commit();
         hv_vpci_kick(s);
         break;
     default:

@@ -1246,6 +1246,70 @@ static void test_rings_must_be_ram(void)
     drv_stop(d);
 }
 
+/* QEMU's peak resident memory in KiB since the last peak_rss_reset(). */
+static uint64_t peak_rss_kib(Drv *d)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status",
+                                            (int)qtest_pid(d->qts));
+    g_autofree char *text = NULL;
+    const char *hwm;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    hwm = strstr(text, "VmHWM:");
+    g_assert_nonnull(hwm);
+    return g_ascii_strtoull(hwm + strlen("VmHWM:"), NULL, 10);
+}
+
+static void peak_rss_reset(Drv *d)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/clear_refs",
+                                            (int)qtest_pid(d->qts));
+
+    FILE *f = fopen(path, "w");
+
+    /* g_file_set_contents() would replace the file: write it in place */
+    g_assert_nonnull(f);
+    g_assert_cmpint(fputs("5", f), >=, 0);
+    g_assert_cmpint(fclose(f), ==, 0);
+}
+
+/*
+ * A ring full of D0 entries that move the window back and forth: each
+ * move re-renders every address space, and the old FlatViews are freed
+ * only after the doorbell returns (RCU's callbacks need the BQL).  One
+ * memory transaction per doorbell keeps that to one rendering; the fuzzer
+ * found the per-packet version as an out-of-memory (docs/robustness.md).
+ */
+static void test_ring_d0_storm(void)
+{
+    Drv *d = drv_start(NULL);
+    unsigned n = (RING_DATA - 8) / 32 & ~1u;
+    uint64_t before, after;
+
+    bring_up(d);
+    for (unsigned i = 0; i < n; i++) {
+        struct hv_vpci_d0_entry m = {
+            .type = HV_VPCI_BUS_D0ENTRY,
+            .mmio_base = d->aperture + (i % 2 ? 0 : HV_VPCI_CFG_WINDOW_SIZE),
+        };
+
+        post(d, &m, sizeof(m), 0);
+    }
+    peak_rss_reset(d);
+    before = peak_rss_kib(d);
+    doorbell(d);
+    after = peak_rss_kib(d);
+    g_test_message("%u D0 entries in one doorbell: peak RSS %" PRIu64
+                   " -> %" PRIu64 " KiB", n, before, after);
+    g_assert_cmpuint(qtest_readl(d->qts, GH_RING + 4), ==, d->gh_w);
+    /* the last one left the window at the aperture's start */
+    g_assert_cmphex(cfg_readl(d, WSLOT_F0, 0), ==,
+                    VPCI_TESTFN_VENDOR_ID | VPCI_TESTFN_DEVICE_ID << 16);
+    g_assert_cmpuint(errors(d), ==, 0);
+    g_assert_cmpuint(after - before, <, 16 * 1024);
+    drv_stop(d);
+}
+
 /* An EJECT that cannot be posted leaves nothing pending: retry works. */
 static void test_eject_not_posted(void)
 {
@@ -2028,6 +2092,7 @@ int main(int argc, char **argv)
                    test_resource_requirements);
     qtest_add_func("/vpci/ring/msi", test_ring_msi);
     qtest_add_func("/vpci/ring/wrap", test_ring_wrap);
+    qtest_add_func("/vpci/ring/d0-storm", test_ring_d0_storm);
     qtest_add_func("/vpci/ring/malformed", test_ring_malformed);
     qtest_add_func("/vpci/ring/length-overflow", test_ring_length_overflow);
     qtest_add_func("/vpci/ring/truncated", test_ring_truncated);
