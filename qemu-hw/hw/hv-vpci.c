@@ -1275,8 +1275,8 @@ static void hv_vpci_reg_write(void *opaque, hwaddr addr, uint64_t val,
         /*
          * One memory transaction for the whole batch: a ring full of D0
          * entries would otherwise re-render every address space once per
-         * packet, and the old FlatViews wait for RCU (fuzz finding, see
-         * docs/robustness.md).  No packet reads what another one maps.
+         * packet, and the old FlatViews wait for RCU (the likely cause of
+         * the fuzzer's out-of-memory finding, docs/robustness.md).  No packet reads what another one maps.
          */
         memory_region_transaction_begin();
         hv_vpci_process_ring(s);

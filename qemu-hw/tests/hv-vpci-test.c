@@ -1246,11 +1246,16 @@ static void test_rings_must_be_ram(void)
     drv_stop(d);
 }
 
+/* A file of QEMU's own under /proc. */
+static char *qemu_proc_path(Drv *d, const char *name)
+{
+    return g_strdup_printf("/proc/%d/%s", (int)qtest_pid(d->qts), name);
+}
+
 /* QEMU's peak resident memory in KiB since the last peak_rss_reset(). */
 static uint64_t peak_rss_kib(Drv *d)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/status",
-                                            (int)qtest_pid(d->qts));
+    g_autofree char *path = qemu_proc_path(d, "status");
     g_autofree char *text = NULL;
     const char *hwm;
 
@@ -1262,9 +1267,7 @@ static uint64_t peak_rss_kib(Drv *d)
 
 static void peak_rss_reset(Drv *d)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/clear_refs",
-                                            (int)qtest_pid(d->qts));
-
+    g_autofree char *path = qemu_proc_path(d, "clear_refs");
     FILE *f = fopen(path, "w");
 
     /* g_file_set_contents() would replace the file: write it in place */
@@ -1277,13 +1280,15 @@ static void peak_rss_reset(Drv *d)
  * A ring full of D0 entries that move the window back and forth: each
  * move re-renders every address space, and the old FlatViews are freed
  * only after the doorbell returns (RCU's callbacks need the BQL).  One
- * memory transaction per doorbell keeps that to one rendering; the fuzzer
- * found the per-packet version as an out-of-memory (docs/robustness.md).
+ * memory transaction per doorbell keeps that to one rendering.  The likely
+ * cause of the fuzzer's out-of-memory finding (docs/robustness.md).
  */
 static void test_ring_d0_storm(void)
 {
     Drv *d = drv_start(NULL);
-    unsigned n = (RING_DATA - 8) / 32 & ~1u;
+    /* as many as fit (the writer keeps 8 bytes free), an even number */
+    unsigned n = (RING_DATA - 8) /
+                 (16 + sizeof(struct hv_vpci_d0_entry)) & ~1u;
     uint64_t before, after;
 
     bring_up(d);
