@@ -100,8 +100,10 @@ static void fill_desc(PCIDevice *dev, struct hv_vpci_function_desc2 *d)
     d->ser = PCI_SLOT(devfn) + 1;
 }
 
-/* BUS_RELATIONS (< 1.3) or BUS_RELATIONS2 (>= 1.3): every present child
- * that is not being ejected. */
+/*
+ * BUS_RELATIONS (< 1.3) or BUS_RELATIONS2 (>= 1.3): every present child
+ * that is not being ejected.
+ */
 void hv_vpci_proto_send_bus_relations(HvVpciProto *p)
 {
     bool v2 = p->version >= HV_VPCI_PROTOCOL_1_3;
@@ -276,8 +278,10 @@ static void handle_query_bus_relations(HvVpciProto *p,
     send_status(p, req, HV_VPCI_STATUS_SUCCESS);
 }
 
-/* What the guest would read back from BAR @i after writing all-ones,
- * computed from the region so the device is not disturbed. */
+/*
+ * What the guest would read back from BAR @i after writing all-ones,
+ * computed from the region so the device is not disturbed.
+ */
 static uint32_t probe_bar(PCIDevice *dev, int i)
 {
     const PCIIORegion *r = &dev->io_regions[i];
@@ -566,8 +570,10 @@ static void handle_retarget_interrupt(HvVpciProto *p, const HvVpciRequest *req)
         return;
     }
     if (p->direct) {
-        /* nothing between the device and the APIC to change: the guest
-         * must reprogram the device itself */
+        /*
+         * nothing between the device and the APIC to change: the guest
+         * must reprogram the device itself
+         */
         trace_hv_vpci_retarget_unsupported(m->wslot, m->data);
         send_status(p, req, HV_VPCI_STATUS_NOT_SUPPORTED);
         return;
@@ -732,10 +738,13 @@ bool hv_vpci_proto_state_valid(const HvVpciProto *p)
         const HvVpciIrqEntry *e = &p->irq[i];
 
         /* a deleted entry keeps its fields, and can still be delivered */
-        if ((e->in_use || e->vector_count) && (!e->vector_count || !is_power_of_2(e->vector_count) ||
-                          e->vector_count > HV_VPCI_MAX_VECTOR_COUNT ||
-                          e->vector > 0xff || !e->vp_mask ||
-                          e->delivery_mode > HV_VPCI_DELIVERY_LOWEST)) {
+        if (!e->in_use && !e->vector_count) {
+            continue;
+        }
+        if (!e->vector_count || !is_power_of_2(e->vector_count) ||
+            e->vector_count > HV_VPCI_MAX_VECTOR_COUNT ||
+            e->vector > 0xff || !e->vp_mask ||
+            e->delivery_mode > HV_VPCI_DELIVERY_LOWEST) {
             return false;
         }
     }

@@ -124,7 +124,7 @@ struct HvVpciState {
     MemoryRegion window;        /* the config window, highest priority */
     bool window_mapped;
     uint32_t window_slot;       /* wslot last written to the select page */
-    VpciWc wc;                  /* write-combining model between MMIO and decode */
+    VpciWc wc;                  /* write-combining model, MMIO to decode */
     char *wc_order;             /* property: program, reverse or random */
     char *hazard_log_path;      /* property: JSON lines, one per hazard */
     FILE *hazard_log;
@@ -499,8 +499,10 @@ static bool hv_vpci_map_window(void *opaque, uint64_t gpa)
     return true;
 }
 
-/* The aperture BAR moved: child memory follows, the window stays at its
- * GPA if that is still inside. */
+/*
+ * The aperture BAR moved: child memory follows, the window stays at its
+ * GPA if that is still inside.
+ */
 static void hv_vpci_update_aperture(HvVpciState *s)
 {
     uint64_t base = hv_vpci_aperture_gpa(s);
@@ -842,8 +844,9 @@ static void hv_vpci_deliver(HvVpciState *s, HvVpciDmaSpace *d, bool live,
 }
 
 /* Count a child MSI that no live entry of its own delivered. */
-static void hv_vpci_msi_bad(HvVpciState *s, HvVpciDmaSpace *d, uint32_t *counter,
-                            uint32_t data, const HvVpciIrqEntry *e, bool live)
+static void hv_vpci_msi_bad(HvVpciState *s, HvVpciDmaSpace *d,
+                            uint32_t *counter, uint32_t data,
+                            const HvVpciIrqEntry *e, bool live)
 {
     HvVpciMsiStats *st = &s->msi_stats[d->devfn];
 
@@ -921,8 +924,10 @@ static void hv_vpci_msi_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     }
     if (e && live) {
-        /* Another function's live entry: a remapping host checks the
-         * requester and blocks it (VT-d source-id, AMD-Vi device table). */
+        /*
+         * Another function's live entry: a remapping host checks the
+         * requester and blocks it (VT-d source-id, AMD-Vi device table).
+         */
         hv_vpci_msi_bad(s, d, &st->foreign, val, e, true);
         trace_hv_vpci_msi_foreign(d->devfn, val, e->devfn);
         hv_vpci_guest_error(s, "function 0x%x: MSI data 0x%" PRIx64 " names "
@@ -1276,7 +1281,8 @@ static void hv_vpci_reg_write(void *opaque, hwaddr addr, uint64_t val,
          * One memory transaction for the whole batch: a ring full of D0
          * entries would otherwise re-render every address space once per
          * packet, and the old FlatViews wait for RCU (the likely cause of
-         * the fuzzer's out-of-memory finding, docs/robustness.md).  No packet reads what another one maps.
+         * the fuzzer's out-of-memory finding, docs/robustness.md).  No
+         * packet reads what another one maps.
          */
         memory_region_transaction_begin();
         hv_vpci_process_ring(s);

@@ -67,8 +67,10 @@ typedef enum HvVpciEjectResult {
 
 /* What the engine needs from its transport and from the device. */
 typedef struct HvVpciProtoOps {
-    /* Post one packet (descriptor type, trans_id, payload) to the guest;
-     * false if it could not be posted (the transport logged why). */
+    /*
+     * Post one packet (descriptor type, trans_id, payload) to the guest;
+     * false if it could not be posted (the transport logged why).
+     */
     bool (*send)(void *opaque, uint16_t pkt_type, uint64_t trans_id,
                  const void *payload, uint32_t len);
     /* Log and count one guest mistake (the engine has traced it). */
@@ -76,16 +78,20 @@ typedef struct HvVpciProtoOps {
     /* Map the config window at @gpa; false if it does not fit. */
     bool (*map_window)(void *opaque, uint64_t gpa);
     void (*unmap_window)(void *opaque);
-    /* Without interrupt remapping (HvVpciProto.direct): the xAPIC message
+    /*
+     * Without interrupt remapping (HvVpciProto.direct): the xAPIC message
      * that reaches @vector on the first VP of @vp_mask; false if none can
-     * (no such VP, APIC ID above 255). */
+     * (no such VP, APIC ID above 255).
+     */
     bool (*direct_message)(void *opaque, uint32_t vector, uint8_t mode,
                            uint64_t vp_mask, uint64_t *address,
                            uint32_t *data);
     /* Does [gpa, gpa + len) lie inside the MMIO aperture? */
     bool (*range_in_aperture)(void *opaque, uint64_t gpa, uint64_t len);
-    /* The guest completed the ejection of @dev (or its channel went away
-     * with the eject pending): unplug it, never from inside this call. */
+    /*
+     * The guest completed the ejection of @dev (or its channel went away
+     * with the eject pending): unplug it, never from inside this call.
+     */
     void (*eject_complete)(void *opaque, PCIDevice *dev);
 } HvVpciProtoOps;
 
@@ -94,8 +100,10 @@ typedef struct HvVpciProto {
     void *opaque;
     PCIBus *bus;                /* the child bus the functions live on */
 
-    /* No interrupt remapping: create-interrupt replies carry real xAPIC
-     * messages, and retargeting is not supported (the device property). */
+    /*
+     * No interrupt remapping: create-interrupt replies carry real xAPIC
+     * messages, and retargeting is not supported (the device property).
+     */
     bool direct;
 
     HvVpciProtoState state;

@@ -164,8 +164,10 @@ static void vpci_testfn_reset_counters(VpciTestfnState *s)
     memset(s->irq_count, 0, sizeof(s->irq_count));
 }
 
-/* MSI_* registers: the capability's fields (64-bit layout with masking),
- * then where the function's MSIs went. */
+/*
+ * MSI_* registers: the capability's fields (64-bit layout with masking),
+ * then where the function's MSIs went.
+ */
 static uint32_t vpci_testfn_msi_reg(VpciTestfnState *s, hwaddr addr)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
@@ -377,8 +379,10 @@ static void vpci_testfn_exit(PCIDevice *pdev)
     }
 }
 
-/* PCIe on a PCIe bus, conventional elsewhere: decided before the PCI core
- * sizes config space. */
+/*
+ * PCIe on a PCIe bus, conventional elsewhere: decided before the PCI core
+ * sizes config space.
+ */
 static void vpci_testfn_dc_realize(DeviceState *dev, Error **errp)
 {
     VpciTestfnClass *k = VPCI_TESTFN_DEV_GET_CLASS(dev);
