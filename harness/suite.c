@@ -137,6 +137,27 @@ rig_verdict_judge (RigVerdict want, guint cpu, char *const *sites,
 		                        rig_verdict_to_string (result->verdict));
 		return FALSE;
 	}
+	/*
+	 * A machine-ending verdict is the scenario's only if the scenario got
+	 * there: its TAP began (a plan or a result; some scenarios print the
+	 * plan last) and no check failed first.  Without this a boot that
+	 * hangs counts as hang-smp4's hang, and a scenario whose own checks
+	 * failed before it powered off into a hang passes.
+	 */
+	if (want != RIG_VERDICT_PASS && want != RIG_VERDICT_FAIL && want != RIG_VERDICT_ERROR) {
+		if (!result->tap.have_plan && !result->tap.run) {
+			*why = g_strdup_printf ("expected the scenario's %s, got one before its TAP "
+			                        "began (in boot, or before the agent started it)",
+			                        rig_verdict_to_string (want));
+			return FALSE;
+		}
+		if (result->tap.failed) {
+			*why = g_strdup_printf ("expected the scenario's %s, but %u TAP check(s) failed "
+			                        "first: %s", rig_verdict_to_string (want),
+			                        result->tap.failed, result->tap.first_failure);
+			return FALSE;
+		}
+	}
 	if (want == RIG_VERDICT_TRIPLE_FAULT && (!result->have_vcpu || result->vcpu != (gint64) cpu)) {
 		*why = result->have_vcpu ?
 			g_strdup_printf ("expected the triple fault on vCPU %u, got vCPU %"

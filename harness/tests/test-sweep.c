@@ -206,12 +206,35 @@ test_judge (void)
 
 	/* the right verdict from the wrong vCPU is not as expected */
 	r.verdict = RIG_VERDICT_TRIPLE_FAULT;
+	r.tap.have_plan = TRUE;
 	r.have_vcpu = TRUE;
 	r.vcpu = 0;
 	g_assert_false (rig_verdict_judge (RIG_VERDICT_TRIPLE_FAULT, 3, NULL, &r, &why));
 	g_clear_pointer (&why, g_free);
 	r.vcpu = 3;
 	g_assert_true (rig_verdict_judge (RIG_VERDICT_TRIPLE_FAULT, 3, NULL, &r, &why));
+
+	/* a hang (or any machine-ending verdict) before the scenario's plan,
+	 * or after one of its checks failed, is not the scenario's */
+	r.verdict = RIG_VERDICT_HANG;
+	g_assert_true (rig_verdict_judge (RIG_VERDICT_HANG, 0, NULL, &r, &why));
+	r.tap.have_plan = FALSE;
+	g_assert_false (rig_verdict_judge (RIG_VERDICT_HANG, 0, NULL, &r, &why));
+	g_assert_nonnull (strstr (why, "before its TAP began"));
+	g_clear_pointer (&why, g_free);
+	r.tap.run = 7;          /* a plan printed last is still to come */
+	g_assert_true (rig_verdict_judge (RIG_VERDICT_HANG, 0, NULL, &r, &why));
+	r.tap.failed = 1;
+	r.tap.first_failure = (char *) "not ok 3 - CPU 1 stopped running its spinner";
+	g_assert_false (rig_verdict_judge (RIG_VERDICT_HANG, 0, NULL, &r, &why));
+	g_assert_nonnull (strstr (why, "spinner"));
+	g_clear_pointer (&why, g_free);
+	r.verdict = RIG_VERDICT_PANIC;
+	g_assert_false (rig_verdict_judge (RIG_VERDICT_PANIC, 0, NULL, &r, &why));
+	g_clear_pointer (&why, g_free);
+	r.tap.failed = 0;
+	r.tap.first_failure = NULL;
+	g_assert_true (rig_verdict_judge (RIG_VERDICT_PANIC, 0, NULL, &r, &why));
 
 	/* expect_sites: a fail with no hazard at the site is not as expected */
 	r.verdict = RIG_VERDICT_FAIL;
