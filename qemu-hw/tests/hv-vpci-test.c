@@ -1425,9 +1425,10 @@ static uint64_t hostile_address(Drv *d, GRand *r)
         return d->aperture + TESTFN_BAR_OFF + 4 * g_rand_int_range(r, 0, 0x40);
     default:
         /*
-         * Any RAM above the vcpu-prog area and the flags.  Not the chipset, the IOAPIC
-         * or the HPET: a DMA that programs an IOAPIC pin to NMI only resets
-         * the firmware under the test, which says nothing about hv-vpci.
+         * Any RAM above the vcpu-prog area and the flags.  Not the chipset,
+         * the IOAPIC or the HPET: a DMA that programs an IOAPIC pin to NMI
+         * only resets the firmware under the test, which says nothing about
+         * hv-vpci.
          */
         return g_rand_int_range(r, FLAG_ADDR + 0x20000, 0x08000000);
     }
@@ -1481,12 +1482,14 @@ static void hostile_step(Drv *d, GRand *r)
     switch (g_rand_int_range(r, 0, 10)) {
     case 0:         /* registers */
         reg_write(d, 4 * g_rand_int_range(r, 0, HV_VPCI_REG_SIZE / 4),
-                  g_rand_boolean(r) ? g_rand_int(r) : g_rand_int_range(r, 0, 4));
+                  g_rand_boolean(r) ? g_rand_int(r) :
+                  g_rand_int_range(r, 0, 4));
         break;
     case 1:         /* channel re-enabled, possibly over the device itself */
         if (g_rand_int_range(r, 0, 4) == 0) {
             reg_write(d, HV_VPCI_REG_CTRL, 0);
-            reg_write(d, HV_VPCI_REG_HG_RING_LO, hostile_address(d, r) & ~0xfffu);
+            reg_write(d, HV_VPCI_REG_HG_RING_LO,
+                      hostile_address(d, r) & ~0xfffu);
             reg_write(d, HV_VPCI_REG_CTRL, HV_VPCI_CTRL_ENABLE);
         }
         channel_enable(d);
@@ -1515,11 +1518,13 @@ static void hostile_step(Drv *d, GRand *r)
         break;
     case 6:         /* a child's MSI aimed anywhere, then unmasked or rung */
         addr = hostile_address(d, r);
-        cfg_writel(d, WSLOT_F0, PCI_BASE_ADDRESS_0, d->aperture + TESTFN_BAR_OFF);
+        cfg_writel(d, WSLOT_F0, PCI_BASE_ADDRESS_0,
+                   d->aperture + TESTFN_BAR_OFF);
         cfg_writew(d, WSLOT_F0, PCI_COMMAND,
                    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
         cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_ADDRESS_LO, addr);
-        cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_DATA_64, g_rand_int(r));
+        cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_DATA_64,
+                   g_rand_int(r));
         cfg_writel(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_MASK_64,
                    g_rand_int_range(r, 0, 16));
         cfg_writew(d, WSLOT_F0, TESTFN_MSI_CAP + PCI_MSI_FLAGS,
@@ -1586,7 +1591,8 @@ static void hostile_vcpu_round(Drv *d, GRand *r, unsigned round)
         if (addr == HOSTILE_GO || addr == FLAG_ADDR ||
             (addr >= VCPU_PROG_LIST && addr < VCPU_PROG_END) ||
             (addr >= 0x08000000 &&
-             !(addr >= d->regs.addr && addr < d->regs.addr + HV_VPCI_REG_SIZE) &&
+             !(addr >= d->regs.addr &&
+               addr < d->regs.addr + HV_VPCI_REG_SIZE) &&
              !(addr >= d->aperture && addr < d->aperture + 0x4000000))) {
             addr = d->aperture + HV_VPCI_CFG_SELECT_OFFSET;
         }
@@ -1635,7 +1641,8 @@ static void test_log_bounded(void)
     for (unsigned i = 0; lines[i]; i++) {
         logged += g_str_has_prefix(lines[i], "hv-vpci: ");
     }
-    g_test_message("%u guest errors counted, %u logged", after - before, logged);
+    g_test_message("%u guest errors counted, %u logged", after - before,
+                   logged);
     g_assert_cmpuint(after - before, ==, n);
     /* 1000 in full (the set-up's own, if any, among them), then 1 in 10000 */
     g_assert_cmpuint(logged, >=, 1000);
@@ -1671,7 +1678,8 @@ static void test_guard_store_kinds(void)
         uint32_t readback;      /* what RAM holds afterwards; 0: not checked */
     } kinds[] = {
         { "mov, later block", VCPU_OP_STORE32, 0, true },
-        { "mov, same block", VCPU_OP_STORE32_THEN_RAM, 2, true, .readback = WSLOT_F0 },
+        { "mov, same block", VCPU_OP_STORE32_THEN_RAM, 2, true,
+          .readback = WSLOT_F0 },
         { "sse", VCPU_OP_STORE_SSE, 4, true, .readback = 1 },
         { "x87", VCPU_OP_STORE_X87, 2, true, .readback = 1 },
         { "movbe", VCPU_OP_STORE_MOVBE, 0, true, .readback = 0x01000000 },
