@@ -214,8 +214,8 @@ test_judge (void)
 	r.vcpu = 3;
 	g_assert_true (rig_verdict_judge (RIG_VERDICT_TRIPLE_FAULT, 3, NULL, &r, &why));
 
-	/* a hang (or any machine-ending verdict) before the scenario's plan,
-	 * or after one of its checks failed, is not the scenario's */
+	/* a hang (or any machine-ending verdict) before the scenario's TAP
+	 * began, or after one of its checks failed, is not the scenario's */
 	r.verdict = RIG_VERDICT_HANG;
 	g_assert_true (rig_verdict_judge (RIG_VERDICT_HANG, 0, NULL, &r, &why));
 	r.tap.have_plan = FALSE;
