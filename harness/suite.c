@@ -144,7 +144,8 @@ rig_verdict_judge (RigVerdict want, guint cpu, char *const *sites,
 	 * hangs counts as hang-smp4's hang, and a scenario whose own checks
 	 * failed before it powered off into a hang passes.
 	 */
-	if (want != RIG_VERDICT_PASS && want != RIG_VERDICT_FAIL && want != RIG_VERDICT_ERROR) {
+	if (want == RIG_VERDICT_HANG || want == RIG_VERDICT_PANIC || want == RIG_VERDICT_RESET ||
+	    want == RIG_VERDICT_TRIPLE_FAULT) {
 		if (!result->tap.have_plan && !result->tap.run) {
 			*why = g_strdup_printf ("expected the scenario's %s, got one before its TAP "
 			                        "began (in boot, or before the agent started it)",

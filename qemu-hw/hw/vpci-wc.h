@@ -87,7 +87,7 @@ typedef struct VpciWcBuffer {
     VpciWcLine *lines;          /* [VpciWc.lines_per_vcpu] */
     uint64_t epoch;             /* vCPU's epoch when the buffer filled */
     int64_t deadline_ns;        /* QEMU_CLOCK_VIRTUAL drain time */
-    bool guard_reported;        /* a memory store passed the newest store */
+    bool guard_reported;        /* a memory store already passed the newest */
 } VpciWcBuffer;
 
 typedef struct VpciWc VpciWc;
@@ -146,7 +146,8 @@ struct VpciWc {
     unsigned *line_order;       /* [lines_per_vcpu] scratch */
     /* [lines_per_vcpu * STORES_PER_LINE]: the drain being applied */
     VpciWcStore *inflight;
-    bool *overtakes;            /* [same]: inflight[i] passes an earlier one */
+    /* [same]: does inflight[i] land before an earlier store of its vCPU? */
+    bool *overtakes;
     bool busy;                  /* a drain is calling apply() */
     uint64_t reentered;         /* window accesses refused mid-drain */
     uint64_t next_seq;
